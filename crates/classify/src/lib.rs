@@ -1,0 +1,317 @@
+//! Labels every UDP/TCP packet of a SwyxWare network with the protocol it carries and the
+//! SwyxWare component it belongs to: zero-copy, allocation-free, and panic-free on any input.
+//!
+//! ```
+//! use swyx_classify::{classify, Component, Evidence, Label};
+//!
+//! # let frame = swyx_classify::doc_frame();
+//! // `frame` is an Ethernet II frame: UDP 51000 -> 40000 carrying an RTP packet.
+//! let result = classify(&frame);
+//! assert_eq!(result.label(), Some(Label::Rtp));
+//! assert_eq!(result.component(), Some(Component::SwyxServer));
+//! assert_eq!(result.peer(), Some(Component::SwyxConnect172x));
+//! assert_eq!(result.evidence(), Some(Evidence::Confirmed));
+//! ```
+//!
+//! # How a packet is labelled
+//!
+//! The SwyxWare 2013 port matrix (see `swyx_matrix`) is ambiguous: 5060 is SIP for six
+//! components and RTP for the SwyxPhone S315, SwyxDect 800 claims UDP and TCP 2048-65535,
+//! LinkManager and ConferenceManager share 56000. A port alone cannot decide, so the
+//! classifier resolves deterministically:
+//!
+//! 1. **Candidates.** Every matrix row that covers the source port and every row that covers
+//!    the destination port, on the packet's transport ([`Classifier::candidates`] lists them).
+//! 2. **Payload check** against each candidate row's labels ([`PayloadCheck`]):
+//!    *confirmed* when the payload matches one of the labels' signatures; *contradicted* when
+//!    the packet is UDP (a datagram is a whole message), the payload is present and complete,
+//!    every label of the row has a signature and none matches; *unknown* otherwise (no
+//!    payload, a truncated payload, TCP, whose segments may start anywhere in a stream and so
+//!    only ever confirm, or a label without a signature). On ports the matrix marks as TLS
+//!    (CorNet-TC 4061, H.323 1300/1721, DLS 18443, HTTP 8085) a TLS record header confirms
+//!    too.
+//! 3. **Broad rows** (ranges wider than [`BROAD_RANGE_WIDTH`] = 2048 ports: SwyxDect 800's
+//!    2048-65535, the 16384-port ranges, SwyxConnect 172x's 4096-port Masquerading, the
+//!    FaxServer's 2000-8000) only count when confirmed; otherwise every TCP connection from an
+//!    ephemeral port would be SwyxDect 800 H.323. Rows that name no protocol (SwyxConnect
+//!    172x "General", "Masquerading") never decide a label; they can attribute a peer.
+//! 4. **Order** among the rows left ([`Candidate::rank`]): confirmed before unknown, then the
+//!    narrowest covering range, then rows whose component listens on the port before rows
+//!    whose component connects to it (the "undetermined, outgoing" CDS rows and "destination N"
+//!    rows), then the destination side before the source side, then matrix order.
+//! 5. **Nothing left**: the packet is unclassified with a [`Reason`]: not IP, not TCP/UDP,
+//!    non-first fragment, truncated before the ports, malformed header, no matrix row, only
+//!    rows without a protocol, payload contradicts every (non-broad) row, broad row without
+//!    evidence.
+//!
+//! The winner gives the label, component, side, port and evidence of the [`Decision`]; the
+//! *peer* is the best row on the other port that counts under the same rules and carries the
+//! same label (or none).
+//!
+//! Two consequences worth knowing. Swapping source and destination keeps the label, except
+//! where the best rows of both ports tie on evidence, width and role and carry different
+//! labels (TCP 4060 <-> 1720 without payload: the destination decides). Truncating a frame
+//! never changes a port-only label while the ports survive: signatures only match on bytes
+//! that were captured, and a truncated payload never contradicts.
+//!
+//! # Tables
+//!
+//! The default table is generated at compile time (`build.rs`) from the matrix file shipped in
+//! `swyx_matrix`; [`Classifier::new`] takes any other [`PortTable`], such as one built at run
+//! time by [`OwnedPortTable::build`] for a site that moved its RTP ports.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod classification;
+mod link;
+mod packet;
+mod reference;
+mod resolve;
+pub mod signature;
+
+pub use classification::{
+    Candidate, Classification, Decision, Evidence, Outcome, PayloadCheck, Reason, Side,
+};
+pub use link::LinkType;
+pub use packet::Packet;
+pub use reference::classify_reference;
+pub use swyx_matrix::{
+    Component, Entry, Label, Labels, Matrix, MatrixError, OwnedPortTable, PortRange, PortTable,
+    Role, Transport, BROAD_RANGE_WIDTH,
+};
+
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/swyxware_2013_table.rs"));
+}
+
+/// The port table generated at compile time from the shipped SwyxWare 2013 matrix file.
+pub static SWYXWARE_2013_TABLE: &PortTable<'static> = &generated::SWYXWARE_2013_TABLE;
+
+/// A classifier over one port table.
+///
+/// ```
+/// use swyx_classify::{Classifier, Component, Label, Matrix, OwnedPortTable, Transport};
+///
+/// // A site whose SwyxServer uses RTP ports 40000-40499.
+/// let matrix = Matrix::parse_with(Matrix::SWYXWARE_2013, &[("RTPFirstPort", 40000), ("RTPLastPort", 40499)])?;
+/// let table = OwnedPortTable::build(&matrix)?;
+/// let classifier = Classifier::new(table.table());
+/// let rtp = [0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0xff];
+/// let result = classifier.classify_transport(Transport::Udp, 40002, 9, &rtp, rtp.len());
+/// assert_eq!((result.label(), result.component()), (Some(Label::Rtp), Some(Component::SwyxServer)));
+/// # Ok::<(), swyx_classify::MatrixError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Classifier<'t> {
+    table: PortTable<'t>,
+}
+
+impl Default for Classifier<'static> {
+    fn default() -> Self {
+        Classifier::swyxware_2013()
+    }
+}
+
+impl Classifier<'static> {
+    /// The classifier over the compile-time SwyxWare 2013 table.
+    pub const fn swyxware_2013() -> Classifier<'static> {
+        Classifier {
+            table: generated::SWYXWARE_2013_TABLE,
+        }
+    }
+}
+
+impl<'t> Classifier<'t> {
+    /// A classifier over `table`.
+    pub const fn new(table: PortTable<'t>) -> Classifier<'t> {
+        Classifier { table }
+    }
+
+    /// The table it reads.
+    pub const fn table(&self) -> &PortTable<'t> {
+        &self.table
+    }
+
+    /// Classifies an Ethernet II frame (802.1Q / QinQ tags allowed).
+    #[inline]
+    pub fn classify<'a>(&self, frame: &'a [u8]) -> Classification<'a> {
+        self.finish(packet::decode_ethernet(frame))
+    }
+
+    /// Classifies a raw IPv4 or IPv6 packet.
+    #[inline]
+    pub fn classify_ip<'a>(&self, packet: &'a [u8]) -> Classification<'a> {
+        self.finish(packet::decode_ip(packet, 0))
+    }
+
+    /// Classifies a captured packet of link type `link` (see [`LinkType::from_linktype`]).
+    #[inline]
+    pub fn classify_link<'a>(&self, link: LinkType, data: &'a [u8]) -> Classification<'a> {
+        self.finish(packet::decode_link(link, data))
+    }
+
+    /// Classifies a packet whose headers the caller already decoded. `payload_len` is the
+    /// payload's length on the wire (a larger value than `payload.len()` marks the payload as
+    /// truncated).
+    pub fn classify_transport<'a>(
+        &self,
+        transport: Transport,
+        src_port: u16,
+        dst_port: u16,
+        payload: &'a [u8],
+        payload_len: usize,
+    ) -> Classification<'a> {
+        let packet = Packet {
+            transport,
+            src_port,
+            dst_port,
+            payload,
+            payload_len: u32::try_from(payload_len.max(payload.len())).unwrap_or(u32::MAX),
+            src_addr: &[],
+            dst_addr: &[],
+        };
+        self.classify_packet(&packet)
+    }
+
+    /// Classifies a decoded [`Packet`].
+    #[inline]
+    pub fn classify_packet<'a>(&self, packet: &Packet<'a>) -> Classification<'a> {
+        let dst = self.table.lookup(packet.transport, packet.dst_port);
+        let src = self.table.lookup(packet.transport, packet.src_port);
+        Classification {
+            packet: Some(*packet),
+            outcome: resolve::resolve(packet, dst, src),
+        }
+    }
+
+    #[inline]
+    fn finish<'a>(&self, decoded: Result<Packet<'a>, Reason>) -> Classification<'a> {
+        match decoded {
+            Ok(packet) => self.classify_packet(&packet),
+            Err(reason) => Classification {
+                packet: None,
+                outcome: Outcome::Unclassified(reason),
+            },
+        }
+    }
+
+    /// Every matrix row covering the classified packet's ports, destination side first, each
+    /// in resolution order, with what the payload makes of it. Allocation-free.
+    ///
+    /// ```
+    /// use swyx_classify::{Classifier, Component, Transport};
+    /// let classifier = Classifier::swyxware_2013();
+    /// let result = classifier.classify_transport(Transport::Tcp, 50123, 9094, &[], 0);
+    /// let components: Vec<Component> = classifier.candidates(&result).map(|c| c.component).collect();
+    /// assert_eq!(components[0], Component::ConfigDataStore);
+    /// assert!(components.contains(&Component::SwyxServer)); // connects to 9094
+    /// ```
+    pub fn candidates<'a>(&self, classification: &Classification<'a>) -> Candidates<'t, 'a> {
+        let (dst, src) = match &classification.packet {
+            Some(p) => (
+                self.table.lookup(p.transport, p.dst_port),
+                self.table.lookup(p.transport, p.src_port),
+            ),
+            None => (&[][..], &[][..]),
+        };
+        Candidates {
+            packet: classification.packet,
+            dst,
+            src,
+            at: 0,
+        }
+    }
+}
+
+/// The candidates of a classified packet: see [`Classifier::candidates`].
+#[derive(Debug, Clone)]
+pub struct Candidates<'t, 'a> {
+    packet: Option<Packet<'a>>,
+    dst: &'t [Entry],
+    src: &'t [Entry],
+    at: usize,
+}
+
+impl Iterator for Candidates<'_, '_> {
+    type Item = Candidate;
+
+    fn next(&mut self) -> Option<Candidate> {
+        let packet = self.packet.as_ref()?;
+        let (side, port, entry) = if let Some(entry) = self.dst.get(self.at) {
+            (Side::Destination, packet.dst_port, entry)
+        } else {
+            (
+                Side::Source,
+                packet.src_port,
+                self.src.get(self.at - self.dst.len())?,
+            )
+        };
+        self.at += 1;
+        // Signatures are re-run per candidate here: this is the explanatory path, not the hot one.
+        let mut signatures = resolve::Signatures::new(packet);
+        Some(resolve::candidate(entry, side, port, &mut signatures))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = if self.packet.is_some() {
+            (self.dst.len() + self.src.len()).saturating_sub(self.at)
+        } else {
+            0
+        };
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Candidates<'_, '_> {}
+
+/// Classifies an Ethernet II frame with the default SwyxWare 2013 table.
+#[inline]
+pub fn classify(frame: &[u8]) -> Classification<'_> {
+    Classifier::swyxware_2013().classify(frame)
+}
+
+/// Classifies a raw IPv4 or IPv6 packet with the default SwyxWare 2013 table.
+#[inline]
+pub fn classify_ip(packet: &[u8]) -> Classification<'_> {
+    Classifier::swyxware_2013().classify_ip(packet)
+}
+
+/// Classifies a captured packet of link type `link` with the default SwyxWare 2013 table.
+#[inline]
+pub fn classify_link(link: LinkType, data: &[u8]) -> Classification<'_> {
+    Classifier::swyxware_2013().classify_link(link, data)
+}
+
+/// A frame for the crate-level example: Ethernet, IPv4, UDP 51000 -> 40000, RTP.
+#[doc(hidden)]
+pub fn doc_frame() -> Vec<u8> {
+    let mut frame = vec![0u8; 12];
+    frame.extend_from_slice(&[0x08, 0x00]);
+    let rtp = [
+        0x80u8, 0x00, 0x12, 0x34, 0, 0, 0, 160, 0xde, 0xad, 0xbe, 0xef, 0xd5, 0xd5, 0xd5, 0xd5,
+    ];
+    let total = (20 + 8 + rtp.len()) as u16;
+    frame.extend_from_slice(&[
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        0,
+        0x40,
+        0,
+        64,
+        17,
+        0,
+        0,
+    ]);
+    frame.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
+    let udp_len = (8 + rtp.len()) as u16;
+    frame.extend_from_slice(&51000u16.to_be_bytes());
+    frame.extend_from_slice(&40000u16.to_be_bytes());
+    frame.extend_from_slice(&udp_len.to_be_bytes());
+    frame.extend_from_slice(&[0, 0]);
+    frame.extend_from_slice(&rtp);
+    frame
+}

@@ -1,0 +1,359 @@
+//! Header decoding, from the link layer down to the TCP/UDP ports and payload. Every read is
+//! bounds-checked; nothing here allocates or panics.
+
+use crate::{LinkType, Reason, Transport};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Tunnels (IP-in-IP, IPv6-in-IP) are followed this many levels deep.
+const MAX_TUNNEL_DEPTH: u8 = 2;
+/// VLAN tags followed before giving up on a frame.
+const MAX_VLAN_TAGS: u8 = 8;
+/// IPv6 extension headers followed before giving up on a packet.
+const MAX_EXTENSION_HEADERS: u8 = 8;
+
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+
+/// The transport layer of a packet: ports, payload and addresses, all borrowed from the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packet<'a> {
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// The captured payload: possibly shorter than on the wire (snaplen, first fragment).
+    pub payload: &'a [u8],
+    /// The payload's length on the wire, from the UDP length or the IP lengths; at least
+    /// `payload.len()`.
+    pub payload_len: u32,
+    /// Source address: 4 bytes (IPv4) or 16 bytes (IPv6), of the innermost IP header.
+    pub src_addr: &'a [u8],
+    /// Destination address, like `src_addr`.
+    pub dst_addr: &'a [u8],
+}
+
+impl<'a> Packet<'a> {
+    /// Whether part of the payload is missing from the capture.
+    pub fn is_truncated(&self) -> bool {
+        (self.payload.len() as u64) < u64::from(self.payload_len)
+    }
+
+    /// The source address.
+    pub fn src_ip(&self) -> Option<IpAddr> {
+        ip_addr(self.src_addr)
+    }
+
+    /// The destination address.
+    pub fn dst_ip(&self) -> Option<IpAddr> {
+        ip_addr(self.dst_addr)
+    }
+
+    /// The same packet seen from the other end: ports and addresses swapped.
+    pub fn swapped(&self) -> Packet<'a> {
+        Packet {
+            src_port: self.dst_port,
+            dst_port: self.src_port,
+            src_addr: self.dst_addr,
+            dst_addr: self.src_addr,
+            ..*self
+        }
+    }
+}
+
+fn ip_addr(bytes: &[u8]) -> Option<IpAddr> {
+    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
+        Some(IpAddr::V4(Ipv4Addr::from(v4)))
+    } else if let Ok(v6) = <[u8; 16]>::try_from(bytes) {
+        Some(IpAddr::V6(Ipv6Addr::from(v6)))
+    } else {
+        None
+    }
+}
+
+#[inline]
+fn be16(data: &[u8], at: usize) -> Option<u16> {
+    match data.get(at..at + 2) {
+        Some(&[a, b]) => Some(u16::from_be_bytes([a, b])),
+        _ => None,
+    }
+}
+
+/// Decodes `data` of link type `link` down to the transport layer.
+#[inline]
+pub fn decode_link(link: LinkType, data: &[u8]) -> Result<Packet<'_>, Reason> {
+    match link {
+        LinkType::Ethernet => decode_ethernet(data),
+        LinkType::RawIp => decode_ip(data, 0),
+        LinkType::Ipv4 => decode_ipv4(data, 0),
+        LinkType::Ipv6 => decode_ipv6(data, 0),
+        LinkType::LinuxSll => {
+            let protocol = be16(data, 14).ok_or(Reason::Truncated)?;
+            decode_ethertype(protocol, &data[16.min(data.len())..])
+        }
+        LinkType::LinuxSll2 => {
+            let protocol = be16(data, 0).ok_or(Reason::Truncated)?;
+            if data.len() < 20 {
+                return Err(Reason::Truncated);
+            }
+            decode_ethertype(protocol, &data[20..])
+        }
+        LinkType::Null | LinkType::Loop => {
+            let family: [u8; 4] = data
+                .get(..4)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(Reason::Truncated)?;
+            let family = if link == LinkType::Loop {
+                u32::from_be_bytes(family)
+            } else {
+                // Host byte order of whoever captured: families are small numbers, so the
+                // order that yields one is the right one.
+                let le = u32::from_le_bytes(family);
+                if le > 0xffff {
+                    u32::from_be_bytes(family)
+                } else {
+                    le
+                }
+            };
+            match family {
+                2 => decode_ipv4(&data[4..], 0),
+                // AF_INET6 is 10 on Linux, 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS.
+                10 | 24 | 28 | 30 => decode_ipv6(&data[4..], 0),
+                _ => Err(Reason::NotIp),
+            }
+        }
+    }
+}
+
+/// Decodes an Ethernet II frame.
+#[inline]
+pub fn decode_ethernet(frame: &[u8]) -> Result<Packet<'_>, Reason> {
+    let ethertype = be16(frame, 12).ok_or(Reason::Truncated)?;
+    decode_ethertype(ethertype, &frame[14..])
+}
+
+/// Decodes what follows an EtherType, skipping 802.1Q / 802.1ad tags.
+#[inline]
+fn decode_ethertype(mut ethertype: u16, mut rest: &[u8]) -> Result<Packet<'_>, Reason> {
+    let mut tags = 0;
+    while matches!(ethertype, 0x8100 | 0x88a8 | 0x9100 | 0x9200) {
+        tags += 1;
+        if tags > MAX_VLAN_TAGS {
+            return Err(Reason::NotIp);
+        }
+        ethertype = be16(rest, 2).ok_or(Reason::Truncated)?;
+        rest = &rest[4..];
+    }
+    match ethertype {
+        ETHERTYPE_IPV4 => decode_ipv4(rest, 0),
+        ETHERTYPE_IPV6 => decode_ipv6(rest, 0),
+        _ => Err(Reason::NotIp),
+    }
+}
+
+/// Decodes an IPv4 or IPv6 packet, told apart by the version nibble.
+#[inline]
+pub fn decode_ip(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
+    match packet.first().map(|b| b >> 4) {
+        Some(4) => decode_ipv4(packet, depth),
+        Some(6) => decode_ipv6(packet, depth),
+        Some(_) => Err(Reason::NotIp),
+        None => Err(Reason::Truncated),
+    }
+}
+
+fn decode_ipv4(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
+    let Some(&[version_ihl, _, tl0, tl1, _, _, f0, f1, _, protocol]) = packet.get(..10) else {
+        return Err(if packet.is_empty() {
+            Reason::Truncated
+        } else {
+            check_version(packet, 4)
+        });
+    };
+    if version_ihl >> 4 != 4 {
+        return Err(Reason::NotIp);
+    }
+    let header_len = usize::from(version_ihl & 0x0f) * 4;
+    if header_len < 20 {
+        return Err(Reason::MalformedHeader);
+    }
+    if packet.len() < header_len {
+        return Err(Reason::Truncated);
+    }
+    let total_len = usize::from(u16::from_be_bytes([tl0, tl1]));
+    // A total length of 0 is what segmentation offload leaves in captures: trust the capture.
+    let (end, wire_len) = if total_len == 0 {
+        (packet.len(), packet.len())
+    } else if total_len < header_len {
+        return Err(Reason::MalformedHeader);
+    } else {
+        (total_len.min(packet.len()), total_len)
+    };
+    let fragment = u16::from_be_bytes([f0, f1]);
+    if fragment & 0x1fff != 0 {
+        return Err(Reason::NonFirstFragment);
+    }
+    // A first fragment carries the ports and a prefix of the datagram.
+    let more_fragments = fragment & 0x2000 != 0;
+    let body = &packet[header_len..end];
+    let body_wire = if more_fragments {
+        u32::MAX
+    } else {
+        (wire_len - header_len) as u32
+    };
+    transport(
+        protocol,
+        body,
+        body_wire,
+        &packet[12..16],
+        &packet[16..20],
+        depth,
+    )
+}
+
+fn check_version(packet: &[u8], expected: u8) -> Reason {
+    match packet.first() {
+        Some(b) if b >> 4 == expected => Reason::Truncated,
+        _ => Reason::NotIp,
+    }
+}
+
+fn decode_ipv6(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
+    if packet.len() < 40 {
+        return Err(if packet.is_empty() {
+            Reason::Truncated
+        } else {
+            check_version(packet, 6)
+        });
+    }
+    if packet[0] >> 4 != 6 {
+        return Err(Reason::NotIp);
+    }
+    let payload_len = usize::from(u16::from_be_bytes([packet[4], packet[5]]));
+    // A payload length of 0 is a jumbogram or offload: trust the capture.
+    let (end, mut wire_len) = if payload_len == 0 {
+        (packet.len(), packet.len() - 40)
+    } else {
+        ((40 + payload_len).min(packet.len()), payload_len)
+    };
+    let mut next = packet[6];
+    let mut at = 40;
+    let mut fragmented = false;
+    for _ in 0..=MAX_EXTENSION_HEADERS {
+        let header_len = match next {
+            // Hop-by-hop, routing, destination options, mobility, HIP, shim6.
+            0 | 43 | 60 | 135 | 139 | 140 => {
+                let len = *packet.get(at + 1).ok_or(Reason::Truncated)?;
+                (usize::from(len) + 1) * 8
+            }
+            44 => {
+                let offset = be16(packet, at + 2).ok_or(Reason::Truncated)?;
+                if offset & 0xfff8 != 0 {
+                    return Err(Reason::NonFirstFragment);
+                }
+                fragmented |= offset & 1 != 0;
+                8
+            }
+            // Authentication header: length in 4-byte units, minus 2.
+            51 => {
+                let len = *packet.get(at + 1).ok_or(Reason::Truncated)?;
+                (usize::from(len) + 2) * 4
+            }
+            _ => {
+                let body = packet.get(at..end).ok_or(Reason::Truncated)?;
+                let body_wire = if fragmented {
+                    u32::MAX
+                } else {
+                    wire_len as u32
+                };
+                return transport(
+                    next,
+                    body,
+                    body_wire,
+                    &packet[8..24],
+                    &packet[24..40],
+                    depth,
+                );
+            }
+        };
+        next = *packet.get(at).ok_or(Reason::Truncated)?;
+        if at + header_len > end {
+            return Err(Reason::Truncated);
+        }
+        at += header_len;
+        wire_len = wire_len.saturating_sub(header_len);
+    }
+    Err(Reason::MalformedHeader)
+}
+
+/// Decodes the transport header in `body` (`body_wire` bytes on the wire, `u32::MAX` when
+/// unknown because the datagram is fragmented).
+#[inline]
+fn transport<'a>(
+    protocol: u8,
+    body: &'a [u8],
+    body_wire: u32,
+    src_addr: &'a [u8],
+    dst_addr: &'a [u8],
+    depth: u8,
+) -> Result<Packet<'a>, Reason> {
+    let transport = match protocol {
+        17 => Transport::Udp,
+        6 => Transport::Tcp,
+        4 | 41 if depth < MAX_TUNNEL_DEPTH => {
+            return if protocol == 4 {
+                decode_ipv4(body, depth + 1)
+            } else {
+                decode_ipv6(body, depth + 1)
+            };
+        }
+        _ => return Err(Reason::NotTcpUdp),
+    };
+    let (Some(src_port), Some(dst_port)) = (be16(body, 0), be16(body, 2)) else {
+        return Err(Reason::Truncated);
+    };
+    let (payload, payload_len) = match transport {
+        Transport::Udp => {
+            let udp_len = be16(body, 4).map(usize::from);
+            match udp_len {
+                Some(len) if len >= 8 => {
+                    let end = len.min(body.len());
+                    (body.get(8..end).unwrap_or(&[]), (len - 8) as u32)
+                }
+                // No length (cut by the capture) or a malformed one: trust the IP length.
+                _ => {
+                    let payload = body.get(8..).unwrap_or(&[]);
+                    (
+                        payload,
+                        body_wire.saturating_sub(8).max(payload.len() as u32),
+                    )
+                }
+            }
+        }
+        Transport::Tcp => {
+            let header_len = body.get(12).map(|b| usize::from(b >> 4) * 4);
+            match header_len {
+                Some(len) if len >= 20 => {
+                    let payload = body.get(len..).unwrap_or(&[]);
+                    let wire = body_wire
+                        .saturating_sub(len as u32)
+                        .max(payload.len() as u32);
+                    (payload, wire)
+                }
+                // Header cut by the capture: ports known, payload unknown.
+                None => (&[][..], u32::MAX),
+                Some(_) => return Err(Reason::MalformedHeader),
+            }
+        }
+    };
+    Ok(Packet {
+        transport,
+        src_port,
+        dst_port,
+        payload,
+        payload_len,
+        src_addr,
+        dst_addr,
+    })
+}

@@ -1,0 +1,238 @@
+//! Payload signatures, after how Wireshark and nDPI recognise these protocols.
+//!
+//! Each takes the captured `payload` and `wire_len`, the payload's length on the wire (at least
+//! `payload.len()`). A signature reads bytes only from `payload` and lengths only from
+//! `wire_len`, and answers `false` when a byte it needs was not captured; so a signature that
+//! matches a truncated payload matches the whole one too.
+
+/// SIP methods of RFC 3261 and its extensions.
+const SIP_METHODS: [&[u8]; 14] = [
+    b"INVITE",
+    b"ACK",
+    b"BYE",
+    b"CANCEL",
+    b"REGISTER",
+    b"OPTIONS",
+    b"PRACK",
+    b"SUBSCRIBE",
+    b"NOTIFY",
+    b"PUBLISH",
+    b"INFO",
+    b"REFER",
+    b"MESSAGE",
+    b"UPDATE",
+];
+
+/// A request line (`INVITE sip:bob@example.com SIP/2.0`), a status line (`SIP/2.0 200 OK`),
+/// or a CRLF keep-alive (RFC 5626: `\r\n\r\n` ping, `\r\n` pong).
+pub fn sip(payload: &[u8], wire_len: usize) -> bool {
+    if payload.starts_with(b"SIP/2.0 ") {
+        return matches!(payload.get(8..11), Some(code) if code[0].is_ascii_digit() && code[0] != b'0'
+            && code[1].is_ascii_digit() && code[2].is_ascii_digit());
+    }
+    if payload == b"\r\n\r\n" || payload == b"\r\n" {
+        return wire_len == payload.len();
+    }
+    let Some(space) = payload.iter().take(10).position(|&b| b == b' ') else {
+        return false;
+    };
+    if !SIP_METHODS.contains(&&payload[..space]) {
+        return false;
+    }
+    let uri = &payload[space + 1..];
+    let scheme_ok = [&b"sip:"[..], b"sips:", b"tel:"].iter().any(|scheme| {
+        uri.len() >= scheme.len() && uri[..scheme.len()].eq_ignore_ascii_case(scheme)
+    });
+    if !scheme_ok {
+        return false;
+    }
+    // The request line ends in " SIP/2.0" within a sane length.
+    let window = &uri[..uri.len().min(1024)];
+    let Some(newline) = window.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let line = &window[..newline];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    line.ends_with(b" SIP/2.0")
+}
+
+/// An RTP version 2 header with a static (0-34) or dynamic (96-127) payload type, whose CSRC
+/// list, header extension and padding fit the datagram.
+pub fn rtp(payload: &[u8], wire_len: usize) -> bool {
+    let [first, second, ..] = *payload else {
+        return false;
+    };
+    if first >> 6 != 2 || wire_len < 12 {
+        return false;
+    }
+    let payload_type = second & 0x7f;
+    if !(payload_type <= 34 || payload_type >= 96) {
+        return false;
+    }
+    let mut header = 12 + 4 * usize::from(first & 0x0f);
+    if first & 0x10 != 0 {
+        let Some(&[hi, lo]) = payload.get(header + 2..header + 4) else {
+            return false;
+        };
+        header += 4 + 4 * usize::from(u16::from_be_bytes([hi, lo]));
+    }
+    if header > wire_len {
+        return false;
+    }
+    if first & 0x20 != 0 {
+        // The padding count is the datagram's last byte.
+        if payload.len() != wire_len {
+            return false;
+        }
+        let padding = usize::from(payload[wire_len - 1]);
+        return padding >= 1 && header + padding <= wire_len;
+    }
+    true
+}
+
+/// An RTCP version 2 packet: type 200-204 (SR, RR, SDES, BYE, APP) whose length fits.
+pub fn rtcp(payload: &[u8], wire_len: usize) -> bool {
+    let [first, packet_type, len_hi, len_lo, ..] = *payload else {
+        return false;
+    };
+    let length = (usize::from(u16::from_be_bytes([len_hi, len_lo])) + 1) * 4;
+    first >> 6 == 2 && (200..=204).contains(&packet_type) && wire_len >= 8 && length <= wire_len
+}
+
+/// A T.38 UDPTL packet: a sequence number, then the primary IFP packet as an ASN.1 PER open
+/// type whose length determinant fits the datagram, followed by the error-recovery field.
+pub fn udptl(payload: &[u8], wire_len: usize) -> bool {
+    let Some(&determinant) = payload.get(2) else {
+        return false;
+    };
+    let (ifp_len, ifp_at) = if determinant & 0x80 == 0 {
+        (usize::from(determinant), 3)
+    } else if determinant & 0xc0 == 0x80 {
+        let Some(&low) = payload.get(3) else {
+            return false;
+        };
+        (usize::from(determinant & 0x3f) << 8 | usize::from(low), 4)
+    } else {
+        return false;
+    };
+    let Some(&ifp_type) = payload.get(ifp_at) else {
+        return false;
+    };
+    // type-of-msg: t30-indicator (0..=15 without extension) or t30-data (0..=7); the top bit
+    // flags the optional data field.
+    let indicator = ifp_type & 0x40 == 0;
+    let sane_type = if indicator {
+        // An indicator alone is one or two bytes.
+        ifp_type & 0x80 != 0 || ifp_len <= 2
+    } else {
+        true
+    };
+    ifp_len >= 1 && sane_type && ifp_at + ifp_len < wire_len
+}
+
+/// A TPKT header (`03 00 len`) carrying Q.931 (protocol discriminator `08`): H.225 call
+/// signalling.
+pub fn h225(payload: &[u8], _wire_len: usize) -> bool {
+    let [3, 0, len_hi, len_lo, 0x08, call_ref_len, ..] = *payload else {
+        return false;
+    };
+    let length = u16::from_be_bytes([len_hi, len_lo]);
+    length >= 7 && call_ref_len & 0xf0 == 0 && call_ref_len <= 3
+}
+
+/// An LDAP message: a BER SEQUENCE (`30 len`) starting with the INTEGER message id
+/// (`02 1..4`) and followed by an [APPLICATION n] protocol operation. Over UDP (CLDAP) the
+/// message must fit the datagram; over TCP it may continue in later segments.
+pub fn ldap(payload: &[u8], wire_len: usize, datagram: bool) -> bool {
+    let [0x30, first_len, ..] = *payload else {
+        return false;
+    };
+    let (length, header) = match first_len {
+        0..=0x7f => (usize::from(first_len), 2),
+        0x81..=0x84 => {
+            let count = usize::from(first_len & 0x7f);
+            let Some(bytes) = payload.get(2..2 + count) else {
+                return false;
+            };
+            (
+                bytes
+                    .iter()
+                    .fold(0usize, |acc, &b| acc << 8 | usize::from(b)),
+                2 + count,
+            )
+        }
+        _ => return false,
+    };
+    let Some(&[0x02, id_len]) = payload.get(header..header + 2) else {
+        return false;
+    };
+    if !(1..=4).contains(&id_len) {
+        return false;
+    }
+    let Some(&operation) = payload.get(header + 2 + usize::from(id_len)) else {
+        return false;
+    };
+    // [APPLICATION 0..=25], constructed (0x60..) or primitive (unbind 0x42, delete 0x4a, abandon 0x50).
+    let operation_ok = matches!(operation, 0x60..=0x79 | 0x42 | 0x4a | 0x50);
+    operation_ok && length >= 3 + usize::from(id_len) && (!datagram || header + length <= wire_len)
+}
+
+/// An NTP packet: version 1-4 and a mode other than 0. Modes 1-5 carry the 48-byte header;
+/// control (6) and private (7) messages at least their 12-byte (6) or 4-byte (7) header.
+pub fn ntp(payload: &[u8], wire_len: usize) -> bool {
+    let [first, stratum, ..] = *payload else {
+        return false;
+    };
+    let version = (first >> 3) & 0x07;
+    let mode = first & 0x07;
+    if !(1..=4).contains(&version) {
+        return false;
+    }
+    match mode {
+        1..=5 => wire_len >= 48 && stratum <= 16,
+        6 => wire_len >= 12,
+        7 => wire_len >= 4,
+        _ => false,
+    }
+}
+
+/// FTP commands of RFC 959 and its extensions (any case).
+const FTP_COMMANDS: [&[u8; 4]; 49] = [
+    b"USER", b"PASS", b"ACCT", b"CWD ", b"CDUP", b"SMNT", b"QUIT", b"REIN", b"PORT", b"PASV",
+    b"TYPE", b"STRU", b"MODE", b"RETR", b"STOR", b"STOU", b"APPE", b"ALLO", b"REST", b"RNFR",
+    b"RNTO", b"ABOR", b"DELE", b"RMD ", b"MKD ", b"PWD\r", b"LIST", b"NLST", b"SITE", b"SYST",
+    b"STAT", b"HELP", b"NOOP", b"FEAT", b"OPTS", b"AUTH", b"PBSZ", b"PROT", b"EPSV", b"EPRT",
+    b"SIZE", b"MDTM", b"MLSD", b"MLST", b"LANG", b"CCC\r", b"XPWD", b"XCWD", b"XMKD",
+];
+
+/// An FTP command (`USER anonymous`, `PWD`) or a reply (`220 ready`, `230-`).
+pub fn ftp(payload: &[u8], _wire_len: usize) -> bool {
+    let Some(head) = payload.get(..4) else {
+        return false;
+    };
+    if let [b'1'..=b'5', b'0'..=b'5', b'0'..=b'9', sep] = *head {
+        return sep == b' ' || sep == b'-';
+    }
+    let mut word = [0u8; 4];
+    for (dst, src) in word.iter_mut().zip(head) {
+        *dst = src.to_ascii_uppercase();
+    }
+    // Three-letter commands are matched with the byte that must follow them.
+    if !FTP_COMMANDS.contains(&&word) {
+        return false;
+    }
+    match word[3] {
+        b' ' | b'\r' => true,
+        _ => matches!(payload.get(4), Some(b' ' | b'\r')),
+    }
+}
+
+/// A TLS record header: content type 20-24, version 3.x (SSL 3.0 to TLS 1.3), a length that a
+/// record may have.
+pub fn tls(payload: &[u8], _wire_len: usize) -> bool {
+    let [content_type, 3, minor, len_hi, len_lo, ..] = *payload else {
+        return false;
+    };
+    let length = u16::from_be_bytes([len_hi, len_lo]);
+    (20..=24).contains(&content_type) && minor <= 4 && (1..=16384 + 2048).contains(&length)
+}
