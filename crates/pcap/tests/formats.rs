@@ -267,3 +267,23 @@ fn open_reads_a_file() {
         Err(swyx_pcap::CaptureError::Io { offset: 0, .. })
     ));
 }
+
+#[test]
+fn reader_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<CaptureReader<std::fs::File>>();
+    assert_send::<swyx_pcap::CaptureError>();
+}
+
+#[test]
+fn oversized_initial_buffer_is_capped_by_max_block() {
+    let mut w = PcapWriter::new(false, false, 65_535, 1);
+    w.packet(1, 2, 3, &[1, 2, 3]);
+    let options = swyx_pcap::ReaderOptions {
+        initial_buffer: usize::MAX,
+        max_block: 4096,
+    };
+    let mut reader = CaptureReader::with_options(w.bytes.as_slice(), options).unwrap();
+    assert_eq!(reader.buffer_capacity(), 4096);
+    assert_eq!(reader.next_record().unwrap().unwrap().data, &[1, 2, 3]);
+}

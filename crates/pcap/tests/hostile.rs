@@ -10,7 +10,12 @@ fn pcap_sample() -> (Vec<u8>, Vec<usize>) {
     let mut w = PcapWriter::new(false, false, 65_535, 1);
     let mut ends = Vec::new();
     for i in 0..5u8 {
-        w.packet(100 + u32::from(i), 0, 40, &payload(i, 10 + 7 * usize::from(i)));
+        w.packet(
+            100 + u32::from(i),
+            0,
+            40,
+            &payload(i, 10 + 7 * usize::from(i)),
+        );
         ends.push(w.bytes.len());
     }
     (w.bytes, ends)
@@ -403,7 +408,10 @@ fn check_cut(
 ) {
     let (records, end) = read_all_with(&bytes[..cut], options);
     if cut == 0 {
-        assert!(matches!(end, Err(CaptureError::Empty)), "{name} {cut}: {end:?}");
+        assert!(
+            matches!(end, Err(CaptureError::Empty)),
+            "{name} {cut}: {end:?}"
+        );
         return;
     }
     if cut < header_end {
@@ -497,10 +505,7 @@ fn read_error_is_io_with_offset() {
     let (bytes, ends) = pcap_sample();
     let good = ends[1] + 5;
     let (records, end) = read_all_from(CaptureReader::with_options(
-        FailAfter {
-            data: &bytes,
-            good,
-        },
+        FailAfter { data: &bytes, good },
         small(32),
     ));
     assert_eq!(records.len(), 2);
@@ -521,7 +526,10 @@ fn read_error_is_io_with_offset() {
         data: &bytes,
         good: 10,
     }));
-    assert!(matches!(end, Err(CaptureError::Io { offset: 10, .. })), "{end:?}");
+    assert!(
+        matches!(end, Err(CaptureError::Io { offset: 10, .. })),
+        "{end:?}"
+    );
 }
 
 #[test]
