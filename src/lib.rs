@@ -1,1 +1,18 @@
-//! placeholder
+//! SwyxWare traffic classification: the library crates re-exported in one place, and the fuzz
+//! target bodies that both `cargo fuzz` and the normal test suite run.
+//!
+//! ```
+//! use swyx_traffic::classify::{classify, Label};
+//! let frame = swyx_traffic::classify::doc_frame(); // Ethernet, IPv4, UDP, RTP
+//! assert_eq!(classify(&frame).label(), Some(Label::Rtp));
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use swyx_classify as classify;
+pub use swyx_matrix as matrix;
+pub use swyx_pcap as pcap;
+
+pub mod fuzzing;
+pub mod synth;

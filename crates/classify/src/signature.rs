@@ -62,7 +62,8 @@ pub fn rtp(payload: &[u8], wire_len: usize) -> bool {
     let [first, second, ..] = *payload else {
         return false;
     };
-    if first >> 6 != 2 || wire_len < 12 {
+    // The fixed header must have been captured: two bytes are too weak a match.
+    if first >> 6 != 2 || payload.len() < 12 {
         return false;
     }
     let payload_type = second & 0x7f;
@@ -99,35 +100,73 @@ pub fn rtcp(payload: &[u8], wire_len: usize) -> bool {
     first >> 6 == 2 && (200..=204).contains(&packet_type) && wire_len >= 8 && length <= wire_len
 }
 
-/// A T.38 UDPTL packet: a sequence number, then the primary IFP packet as an ASN.1 PER open
-/// type whose length determinant fits the datagram, followed by the error-recovery field.
+/// A T.38 UDPTL packet: a sequence number, the primary IFP packet as an ASN.1 PER open type
+/// (length determinant, then a type-of-msg of the form T.38 gives it), then the error-recovery
+/// field: either redundant secondary IFP packets, which must end exactly at the datagram's
+/// end, or FEC information.
 pub fn udptl(payload: &[u8], wire_len: usize) -> bool {
-    let Some(&determinant) = payload.get(2) else {
-        return false;
-    };
-    let (ifp_len, ifp_at) = if determinant & 0x80 == 0 {
-        (usize::from(determinant), 3)
-    } else if determinant & 0xc0 == 0x80 {
-        let Some(&low) = payload.get(3) else {
-            return false;
-        };
-        (usize::from(determinant & 0x3f) << 8 | usize::from(low), 4)
-    } else {
+    let Some((ifp_len, ifp_at)) = open_type_length(payload, 2) else {
         return false;
     };
     let Some(&ifp_type) = payload.get(ifp_at) else {
         return false;
     };
-    // type-of-msg: t30-indicator (0..=15 without extension) or t30-data (0..=7); the top bit
-    // flags the optional data field.
-    let indicator = ifp_type & 0x40 == 0;
-    let sane_type = if indicator {
-        // An indicator alone is one or two bytes.
-        ifp_type & 0x80 != 0 || ifp_len <= 2
+    let extended = ifp_type & 0x20 != 0;
+    let type_ok = if ifp_type & 0x40 == 0 {
+        // t30-indicator: no data field; the value (and its padding bit) fill one byte, or two
+        // when extended.
+        ifp_type & 0x80 == 0
+            && (if extended {
+                ifp_len == 2
+            } else {
+                ifp_type & 0x01 == 0 && ifp_len == 1
+            })
     } else {
-        true
+        // t30-data: the value's padding bits are zero unless extended.
+        extended || ifp_type & 0x03 == 0
     };
-    ifp_len >= 1 && sane_type && ifp_at + ifp_len < wire_len
+    if ifp_len == 0 || !type_ok {
+        return false;
+    }
+    let mut at = ifp_at + ifp_len;
+    match payload.get(at) {
+        // fec-info: its parameters follow.
+        Some(recovery) if recovery & 0x80 != 0 => at + 2 <= wire_len,
+        // secondary-ifp-packets: a count, then that many open types, ending the datagram.
+        Some(0x00) => {
+            let Some(&count) = payload.get(at + 1) else {
+                return false;
+            };
+            if count & 0x80 != 0 {
+                return false;
+            }
+            at += 2;
+            for _ in 0..count {
+                match open_type_length(payload, at) {
+                    Some((len, start)) => at = start + len,
+                    None => return false,
+                }
+            }
+            at == wire_len
+        }
+        _ => false,
+    }
+}
+
+/// An ASN.1 PER length determinant at `at`: (length, offset of the content).
+fn open_type_length(payload: &[u8], at: usize) -> Option<(usize, usize)> {
+    let determinant = *payload.get(at)?;
+    if determinant & 0x80 == 0 {
+        Some((usize::from(determinant), at + 1))
+    } else if determinant & 0xc0 == 0x80 {
+        let low = *payload.get(at + 1)?;
+        Some((
+            usize::from(determinant & 0x3f) << 8 | usize::from(low),
+            at + 2,
+        ))
+    } else {
+        None
+    }
 }
 
 /// A TPKT header (`03 00 len`) carrying Q.931 (protocol discriminator `08`): H.225 call

@@ -1,0 +1,712 @@
+//! The shipped matrix file against the SwyxWare 2013 port document, the parser's errors, and
+//! the compile-time table against tables built at run time.
+
+use swyx_classify::{
+    Component, Label, Matrix, MatrixErrorKind, OwnedPortTable, Role, Transport, SWYXWARE_2013_TABLE,
+};
+
+/// Every row of every table of the document, transcribed by hand from
+/// `shared/seeds/000_853d6c1448a2674f.txt`, in the document's order:
+/// (component, labels, udp, tcp, role, ranges as (low, high, tls)).
+#[allow(clippy::type_complexity)]
+const SEED_ROWS: &[(&str, &str, bool, bool, Role, &[(u16, u16, bool)])] = {
+    use Role::{Connects as C, Listens as L};
+    const CDS_OUT: &[(u16, u16, bool)] = &[(9094, 9094, false), (9095, 9095, false)];
+    &[
+        // SwyxServer
+        ("swyx_server", "configuration", false, true, C, CDS_OUT),
+        ("swyx_server", "sip", true, true, L, &[(5060, 5060, false)]),
+        (
+            "swyx_server",
+            "rtp",
+            true,
+            false,
+            L,
+            &[(51000, 51499, false)],
+        ),
+        (
+            "swyx_server",
+            "keepalive",
+            false,
+            true,
+            L,
+            &[(65010, 65010, false)],
+        ),
+        (
+            "swyx_server",
+            "configuration",
+            false,
+            true,
+            L,
+            &[(9093, 9093, false)],
+        ),
+        // ConfigDataStore
+        (
+            "config_data_store",
+            "configuration",
+            false,
+            true,
+            L,
+            CDS_OUT,
+        ),
+        // SwyxGate
+        ("swyx_gate", "configuration", false, true, C, CDS_OUT),
+        ("swyx_gate", "sip", false, true, L, &[(5064, 5064, false)]),
+        (
+            "swyx_gate",
+            "rtp+t38",
+            true,
+            false,
+            L,
+            &[(52000, 52499, false)],
+        ),
+        // LinkManager
+        ("link_manager", "configuration", false, true, C, CDS_OUT),
+        (
+            "link_manager",
+            "sip",
+            true,
+            true,
+            L,
+            &[(65001, 65001, false)],
+        ),
+        (
+            "link_manager",
+            "sip",
+            true,
+            true,
+            L,
+            &[(65002, 65002, false)],
+        ),
+        (
+            "link_manager",
+            "rtp+t38",
+            true,
+            false,
+            L,
+            &[(55000, 56000, false)],
+        ),
+        // ConferenceManager
+        (
+            "conference_manager",
+            "configuration",
+            false,
+            true,
+            C,
+            CDS_OUT,
+        ),
+        (
+            "conference_manager",
+            "sip",
+            false,
+            true,
+            L,
+            &[(5062, 5062, false)],
+        ),
+        (
+            "conference_manager",
+            "rtp",
+            true,
+            false,
+            L,
+            &[(56000, 57000, false)],
+        ),
+        // PhoneManager
+        ("phone_manager", "configuration", false, true, C, CDS_OUT),
+        (
+            "phone_manager",
+            "cornet",
+            false,
+            true,
+            L,
+            &[(4060, 4060, false), (4061, 4061, true)],
+        ),
+        (
+            "phone_manager",
+            "h323",
+            false,
+            true,
+            L,
+            &[(1300, 1300, true), (1720, 1720, false), (1721, 1721, true)],
+        ),
+        (
+            "phone_manager",
+            "sip",
+            true,
+            true,
+            L,
+            &[(65007, 65007, false)],
+        ),
+        (
+            "phone_manager",
+            "dls",
+            false,
+            true,
+            L,
+            &[(18443, 18443, true)],
+        ),
+        // SwyxFaxServer
+        ("swyx_fax_server", "configuration", false, true, C, CDS_OUT),
+        (
+            "swyx_fax_server",
+            "sip",
+            false,
+            true,
+            L,
+            &[(61000, 61000, false)],
+        ),
+        (
+            "swyx_fax_server",
+            "rtp+t38",
+            true,
+            false,
+            L,
+            &[(2000, 8000, false)],
+        ),
+        // SwyxFax PrinterGateway
+        (
+            "swyx_fax_printer_gateway",
+            "configuration",
+            false,
+            true,
+            C,
+            CDS_OUT,
+        ),
+        // MobileExtensionManager
+        (
+            "mobile_extension_manager",
+            "configuration",
+            false,
+            true,
+            C,
+            CDS_OUT,
+        ),
+        (
+            "mobile_extension_manager",
+            "sip",
+            true,
+            true,
+            L,
+            &[(5070, 5170, false)],
+        ),
+        (
+            "mobile_extension_manager",
+            "rtp",
+            true,
+            false,
+            L,
+            &[(50000, 50999, false)],
+        ),
+        // SwyxCTI+
+        ("swyx_cti_plus", "configuration", false, true, C, CDS_OUT),
+        (
+            "swyx_cti_plus",
+            "sip",
+            true,
+            true,
+            L,
+            &[(65009, 65009, false)],
+        ),
+        (
+            "swyx_cti_plus",
+            "rtp",
+            true,
+            false,
+            L,
+            &[(60000, 60100, false)],
+        ),
+        // SwyxIt!/SwyxFaxClient
+        ("swyx_it", "configuration", false, true, C, CDS_OUT),
+        ("swyx_it", "sip", true, true, L, &[(5070, 5170, false)]),
+        ("swyx_it", "rtp", true, false, L, &[(50000, 50999, false)]),
+        ("swyx_it", "ldap", true, true, C, &[(712, 712, false)]),
+        // SwyxWare Administration
+        (
+            "swyx_ware_administration",
+            "configuration",
+            false,
+            true,
+            C,
+            CDS_OUT,
+        ),
+        (
+            "swyx_ware_administration",
+            "ftp",
+            false,
+            true,
+            C,
+            &[(21, 21, false)],
+        ),
+        // SwyxPhone L4xx/L5xx/L6xx
+        (
+            "swyx_phone_l4xx",
+            "cornet",
+            false,
+            true,
+            L,
+            &[(4060, 4060, false), (4061, 4061, true)],
+        ),
+        (
+            "swyx_phone_l4xx",
+            "h323",
+            false,
+            true,
+            L,
+            &[(1300, 1300, true), (1720, 1720, false), (1721, 1721, true)],
+        ),
+        (
+            "swyx_phone_l4xx",
+            "configuration",
+            false,
+            true,
+            L,
+            &[(8085, 8085, true)],
+        ),
+        (
+            "swyx_phone_l4xx",
+            "rtp",
+            true,
+            false,
+            L,
+            &[(5000, 5020, false)],
+        ),
+        ("swyx_phone_l4xx", "ftp", false, true, C, &[(21, 21, false)]),
+        (
+            "swyx_phone_l4xx",
+            "ntp",
+            true,
+            false,
+            C,
+            &[(123, 123, false)],
+        ),
+        // SwyxPhone S315
+        (
+            "swyx_phone_s315",
+            "sip",
+            true,
+            true,
+            L,
+            &[(5060, 5060, false)],
+        ),
+        (
+            "swyx_phone_s315",
+            "rtp",
+            true,
+            false,
+            L,
+            &[(5000, 5009, false), (5060, 5060, false)],
+        ),
+        // SwyxDect 500
+        (
+            "swyx_dect_500",
+            "sip",
+            true,
+            true,
+            L,
+            &[(5060, 5060, false)],
+        ),
+        (
+            "swyx_dect_500",
+            "rtp",
+            true,
+            false,
+            L,
+            &[(50004, 50044, false)],
+        ),
+        // SwyxDect 800
+        (
+            "swyx_dect_800",
+            "h323+sip",
+            true,
+            false,
+            L,
+            &[(2048, 65535, false)],
+        ),
+        (
+            "swyx_dect_800",
+            "h323+sip",
+            false,
+            true,
+            L,
+            &[(2048, 65535, false)],
+        ),
+        (
+            "swyx_dect_800",
+            "rtp",
+            true,
+            false,
+            L,
+            &[(16384, 32767, false)],
+        ),
+        // SwyxConnect 172x
+        (
+            "swyx_connect_172x",
+            "sip",
+            true,
+            true,
+            L,
+            &[(5060, 5060, false)],
+        ),
+        (
+            "swyx_connect_172x",
+            "rtp+t38",
+            true,
+            false,
+            L,
+            &[(32768, 49151, false)],
+        ),
+        (
+            "swyx_connect_172x",
+            "-",
+            false,
+            true,
+            L,
+            &[(3072, 19455, false)],
+        ),
+        (
+            "swyx_connect_172x",
+            "-",
+            true,
+            true,
+            L,
+            &[(53248, 57343, false)],
+        ),
+        // SwyxConnect 6xxx: 6000 - (6000 + (channels - 1) * 10), 30 channels by default
+        (
+            "swyx_connect_6xxx",
+            "sip",
+            true,
+            true,
+            L,
+            &[
+                (5060, 5060, false),
+                (5061, 5061, false),
+                (5080, 5080, false),
+                (5081, 5081, false),
+            ],
+        ),
+        (
+            "swyx_connect_6xxx",
+            "rtp+t38",
+            true,
+            false,
+            L,
+            &[(6000, 6290, false)],
+        ),
+        // MediaPack: 6000 - (6000 + 10 * channels), 24 channels by default
+        (
+            "media_pack",
+            "sip",
+            true,
+            true,
+            L,
+            &[(5060, 5060, false), (5061, 5061, false)],
+        ),
+        (
+            "media_pack",
+            "rtp+t38",
+            true,
+            false,
+            L,
+            &[(6000, 6240, false)],
+        ),
+    ]
+};
+
+#[test]
+fn shipped_matrix_mirrors_every_row_of_the_document() {
+    let matrix = Matrix::swyxware_2013();
+    assert_eq!(matrix.rows.len(), SEED_ROWS.len(), "row count");
+    for (index, (row, expected)) in matrix.rows.iter().zip(SEED_ROWS).enumerate() {
+        let (component, labels, udp, tcp, role, ranges) = *expected;
+        let context = format!("row {index} (matrix line {})", row.line);
+        assert_eq!(row.component.id(), component, "{context}");
+        assert_eq!(row.labels.to_string(), labels, "{context}");
+        assert_eq!((row.udp, row.tcp), (udp, tcp), "{context}");
+        assert_eq!(row.role, role, "{context}");
+        let got: Vec<(u16, u16, bool)> =
+            row.ranges.iter().map(|r| (r.low, r.high, r.tls)).collect();
+        assert_eq!(got, ranges, "{context}");
+        assert!(
+            !row.seed_ports.is_empty(),
+            "{context}: the document's port text is kept"
+        );
+    }
+}
+
+#[test]
+fn every_component_has_a_table_in_document_order() {
+    let matrix = Matrix::swyxware_2013();
+    let mut order: Vec<Component> = matrix.rows.iter().map(|r| r.component).collect();
+    order.dedup();
+    assert_eq!(order, Component::ALL.to_vec());
+}
+
+#[test]
+fn configurable_via_keys_are_kept() {
+    let matrix = Matrix::swyxware_2013();
+    let keys: Vec<&str> = matrix
+        .rows
+        .iter()
+        .map(|r| r.configurable_via.as_str())
+        .filter(|k| !k.is_empty())
+        .collect();
+    for key in [
+        "Registry: RTPFirstPort, RTPLastPort",
+        "Registry: StandbyPort",
+        "Registry: LowerBoundSipPort, UpperBoundSipPort",
+        "Registry: TcpPortOfLocalSipEndpoint",
+        "Registry: TcpPortOfRemoteSipEndpoint",
+        "Registry: LowerBoundMediaPortUdp, UpperBoundMediaPortUdp",
+        "SipCallSignalingPort",
+        "Registry: SipListenerPort",
+        "Registry: PortrangeBegin, PortrangeEnd",
+        "Registry: SipCallSignalingPort",
+        "Registry: SIPListenerPort",
+        "WebInterface",
+        "Refer to manual for details",
+        "LocalSIPPort, Refer to manual for details",
+        "BaseUDPPort Refer to manual for details",
+    ] {
+        assert!(keys.contains(&key), "missing configurable-via key {key:?}");
+    }
+}
+
+#[test]
+fn parametric_rows_follow_their_formula() {
+    let media = |matrix: &Matrix, component: Component| {
+        let row = matrix
+            .rows
+            .iter()
+            .find(|r| r.component == component && r.labels.contains(Label::Rtp))
+            .expect("media row");
+        (row.ranges[0].low, row.ranges[0].high)
+    };
+    for channels in [1i64, 2, 4, 8, 30, 60] {
+        let matrix = Matrix::parse_with(
+            Matrix::SWYXWARE_2013,
+            &[("Channels6xxx", channels), ("MediaPackChannels", channels)],
+        )
+        .expect("valid overrides");
+        assert_eq!(
+            media(&matrix, Component::SwyxConnect6xxx),
+            (6000, (6000 + (channels - 1) * 10) as u16)
+        );
+        assert_eq!(
+            media(&matrix, Component::MediaPack),
+            (6000, (6000 + 10 * channels) as u16)
+        );
+    }
+}
+
+#[test]
+fn overriding_rtp_first_port_moves_the_servers_rtp_range() {
+    let matrix = Matrix::parse_with(
+        Matrix::SWYXWARE_2013,
+        &[("RTPFirstPort", 40000), ("RTPLastPort", 40999)],
+    )
+    .unwrap();
+    assert_eq!(matrix.param("RTPFirstPort"), Some(40000));
+    let row = &matrix.rows[2];
+    assert_eq!(
+        (row.component, row.ranges[0].low, row.ranges[0].high),
+        (Component::SwyxServer, 40000, 40999)
+    );
+}
+
+#[test]
+fn overriding_an_undeclared_parameter_is_an_error() {
+    let error = Matrix::parse_with(Matrix::SWYXWARE_2013, &[("RtpFirstPort", 1)]).unwrap_err();
+    assert_eq!(
+        error.kind,
+        MatrixErrorKind::UnknownParam("RtpFirstPort".into())
+    );
+}
+
+fn error_of(body: &str) -> (usize, MatrixErrorKind) {
+    let text = format!("matrix test\nparam P = 100\ncomponent swyx_server\n{body}\n");
+    let error = Matrix::parse(&text).expect_err(body);
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("matrix line {}: ", error.line))
+            || error.line == 0
+    );
+    (error.line, error.kind)
+}
+
+#[test]
+fn malformed_rows_are_rejected_with_their_line() {
+    let cases: Vec<(&str, fn(&MatrixErrorKind) -> bool)> = vec![
+        ("row A | SIP | sip | udp | 5060 |", |k| {
+            matches!(k, MatrixErrorKind::FieldCount { found: 6 })
+        }),
+        (
+            "row A | SIP | sipp | udp | 5060 | |",
+            |k| matches!(k, MatrixErrorKind::UnknownLabel(l) if l == "sipp"),
+        ),
+        ("row A | SIP | sip+sip | udp | 5060 | |", |k| {
+            matches!(k, MatrixErrorKind::BadLabels(_))
+        }),
+        ("row A | SIP | sip+rtp+t38+ntp | udp | 5060 | |", |k| {
+            matches!(k, MatrixErrorKind::BadLabels(_))
+        }),
+        ("row A | SIP | sip | sctp | 5060 | |", |k| {
+            matches!(k, MatrixErrorKind::UnknownTransport(_))
+        }),
+        ("row A | SIP | sip | udp | 70000 | |", |k| {
+            matches!(k, MatrixErrorKind::PortOutOfRange(70000))
+        }),
+        ("row A | SIP | sip | udp | 6000-5000 | |", |k| {
+            matches!(
+                k,
+                MatrixErrorKind::EmptyRange {
+                    low: 6000,
+                    high: 5000
+                }
+            )
+        }),
+        (
+            "row A | SIP | sip | udp | Q | |",
+            |k| matches!(k, MatrixErrorKind::UnknownParam(p) if p == "Q"),
+        ),
+        ("row A | SIP | sip | udp | 5060 5061 | |", |k| {
+            matches!(k, MatrixErrorKind::BadPorts(_))
+        }),
+        ("row A | SIP | sip | udp | (P*(P | |", |k| {
+            matches!(k, MatrixErrorKind::BadPorts(_))
+        }),
+        ("row A | SIP | sip | udp | | |", |k| {
+            matches!(k, MatrixErrorKind::BadPorts(_))
+        }),
+        (
+            "row A | SIP | sip | udp | (9223372036854775807*2) | |",
+            |k| matches!(k, MatrixErrorKind::BadPorts(_)),
+        ),
+        ("component nobody", |k| {
+            matches!(k, MatrixErrorKind::UnknownComponent(_))
+        }),
+        ("component swyx_server", |k| {
+            matches!(k, MatrixErrorKind::DuplicateComponent(_))
+        }),
+        ("param P = 1", |k| {
+            matches!(k, MatrixErrorKind::DuplicateParam(_))
+        }),
+        ("param Q = x", |k| matches!(k, MatrixErrorKind::BadParam(_))),
+        ("rows A", |k| {
+            matches!(k, MatrixErrorKind::UnknownDirective(_))
+        }),
+    ];
+    for (body, expected) in cases {
+        let (line, kind) = error_of(body);
+        assert_eq!(line, 4, "{body}");
+        assert!(expected(&kind), "{body}: got {kind:?}");
+    }
+}
+
+#[test]
+fn deeply_nested_expressions_are_rejected_not_overflowing_the_stack() {
+    let ports = format!("{}5000{}", "(".repeat(10_000), ")".repeat(10_000));
+    let (line, kind) = error_of(&format!("row A | SIP | sip | udp | {ports} | |"));
+    assert_eq!(line, 4);
+    assert!(
+        matches!(kind, MatrixErrorKind::BadPorts(ref why) if why.contains("too deep")),
+        "{kind:?}"
+    );
+}
+
+#[test]
+fn file_level_errors() {
+    assert_eq!(
+        Matrix::parse("").unwrap_err().kind,
+        MatrixErrorKind::MatrixLine
+    );
+    assert_eq!(
+        Matrix::parse("component swyx_server\n").unwrap_err().kind,
+        MatrixErrorKind::MatrixLine
+    );
+    assert_eq!(Matrix::parse("matrix a\nmatrix b\n").unwrap_err().line, 2);
+    assert_eq!(
+        Matrix::parse("matrix a\n").unwrap_err().kind,
+        MatrixErrorKind::NoRows
+    );
+    assert_eq!(
+        Matrix::parse("matrix a\nrow A | SIP | sip | udp | 5060 | |\n")
+            .unwrap_err()
+            .kind,
+        MatrixErrorKind::RowBeforeComponent
+    );
+}
+
+#[test]
+fn comments_blank_lines_and_arithmetic_parse() {
+    let matrix = Matrix::parse(
+        "# header\n\nmatrix t # name\nparam Base = 6000\ncomponent media_pack\n\
+         row A | X | rtp+t38 | udp | connects Base-(Base+10*(2+1)-1), 7000 tls | k | s\n",
+    )
+    .unwrap();
+    let row = &matrix.rows[0];
+    assert_eq!(row.role, Role::Connects);
+    assert_eq!(
+        (row.ranges[0].low, row.ranges[0].high, row.ranges[0].tls),
+        (6000, 6029, false)
+    );
+    assert_eq!(
+        (row.ranges[1].low, row.ranges[1].high, row.ranges[1].tls),
+        (7000, 7000, true)
+    );
+    assert_eq!(row.line, 6);
+}
+
+#[test]
+fn compile_time_table_equals_the_run_time_build_of_the_same_file() {
+    let owned = OwnedPortTable::build(&Matrix::swyxware_2013()).unwrap();
+    assert_eq!(owned.table(), *SWYXWARE_2013_TABLE);
+}
+
+#[test]
+fn table_lookup_equals_a_scan_of_the_rows_for_every_port() {
+    let custom = Matrix::parse_with(
+        Matrix::SWYXWARE_2013,
+        &[
+            ("RTPFirstPort", 50500),
+            ("RTPLastPort", 52100),
+            ("Channels6xxx", 8),
+        ],
+    )
+    .unwrap();
+    for matrix in [Matrix::swyxware_2013(), custom] {
+        let table = OwnedPortTable::build(&matrix).unwrap();
+        for transport in [Transport::Udp, Transport::Tcp] {
+            let entries = swyx_matrix::entries_for(&matrix, transport);
+            for port in 0..=u16::MAX {
+                let mut expected: Vec<_> = entries
+                    .iter()
+                    .filter(|e| e.range.contains(port))
+                    .copied()
+                    .collect();
+                expected.sort_by_key(|e| e.order_key());
+                assert_eq!(
+                    table.table().lookup(transport, port),
+                    &expected[..],
+                    "{transport} {port}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn default_table_is_small() {
+    // Two-level index: a few dozen distinct 256-port blocks instead of 2 x 65536 entries.
+    assert!(
+        SWYXWARE_2013_TABLE.block_count() < 64,
+        "{}",
+        SWYXWARE_2013_TABLE.block_count()
+    );
+    assert!(
+        SWYXWARE_2013_TABLE.size_in_bytes() < 40 * 1024,
+        "{}",
+        SWYXWARE_2013_TABLE.size_in_bytes()
+    );
+}
