@@ -1,0 +1,380 @@
+//! Every signature on real-looking positive bytes and on near misses.
+
+use swyx_classify::signature::{ftp, h225, ldap, ntp, rtcp, rtp, sip, tls, udptl};
+
+fn whole(check: fn(&[u8], usize) -> bool, bytes: &[u8]) -> bool {
+    check(bytes, bytes.len())
+}
+
+#[test]
+fn sip_request_status_and_keepalive() {
+    assert!(whole(
+        sip,
+        b"INVITE sip:201@10.1.1.10 SIP/2.0\r\nVia: x\r\n\r\n"
+    ));
+    assert!(whole(sip, b"REGISTER sips:swyx.example.com SIP/2.0\r\n"));
+    assert!(whole(sip, b"OPTIONS tel:+4923147770 SIP/2.0\n"));
+    assert!(whole(sip, b"ACK SIP:201@host SIP/2.0\r\n"));
+    assert!(whole(sip, b"SIP/2.0 200 OK\r\n"));
+    assert!(whole(sip, b"SIP/2.0 486 Busy Here\r\n"));
+    assert!(whole(sip, b"\r\n\r\n"));
+    assert!(whole(sip, b"\r\n"));
+}
+
+#[test]
+fn sip_near_misses() {
+    assert!(!whole(sip, b"GET / HTTP/1.1\r\n\r\n"));
+    assert!(!whole(sip, b"HTTP/1.1 200 OK\r\n"));
+    assert!(!whole(sip, b"INVITE http://x SIP/2.0\r\n"), "scheme");
+    assert!(!whole(sip, b"INVITE sip:201@host HTTP/1.1\r\n"), "version");
+    assert!(!whole(sip, b"INVITE sip:201@host SIP/2.0"), "no line end");
+    assert!(
+        !whole(sip, b"invite sip:201@host SIP/2.0\r\n"),
+        "methods are upper case"
+    );
+    assert!(
+        !whole(sip, b"FOO sip:201@host SIP/2.0\r\n"),
+        "unknown method"
+    );
+    assert!(!whole(sip, b"SIP/2.0 OK\r\n"));
+    assert!(!whole(sip, b"SIP/2.0 099 x\r\n"));
+    assert!(!whole(sip, b"hello"));
+    assert!(!whole(sip, b"\r\n\r\n\r\n"));
+    assert!(
+        !sip(b"\r\n", 10),
+        "a CRLF that is only the start of a datagram"
+    );
+    assert!(!whole(sip, b""));
+}
+
+fn rtp_packet(first: u8, pt: u8) -> Vec<u8> {
+    let mut p = vec![
+        first, pt, 0x12, 0x34, 0, 0, 0x1f, 0x40, 0xde, 0xad, 0xbe, 0xef,
+    ];
+    p.extend_from_slice(&[0xd5; 160]);
+    p
+}
+
+#[test]
+fn rtp_versions_payload_types_and_header_lengths() {
+    assert!(whole(rtp, &rtp_packet(0x80, 0)), "PCMU");
+    assert!(whole(rtp, &rtp_packet(0x80, 0x88)), "PCMA with marker");
+    assert!(whole(rtp, &rtp_packet(0x80, 18)), "G.729");
+    assert!(whole(rtp, &rtp_packet(0x80, 101)), "telephone-event");
+    assert!(whole(rtp, &rtp_packet(0x82, 8)), "two CSRCs");
+    let mut extension = rtp_packet(0x90, 8);
+    extension[12..16].copy_from_slice(&[0xbe, 0xde, 0x00, 0x01]);
+    assert!(whole(rtp, &extension), "one-word header extension");
+    let mut padded = rtp_packet(0xa0, 8);
+    *padded.last_mut().unwrap() = 4;
+    assert!(whole(rtp, &padded), "padding");
+}
+
+#[test]
+fn rtp_near_misses() {
+    assert!(!whole(rtp, &rtp_packet(0x40, 8)), "version 1");
+    assert!(!whole(rtp, &rtp_packet(0xc0, 8)), "version 3");
+    for pt in [72, 73, 76, 35, 95] {
+        assert!(!whole(rtp, &rtp_packet(0x80, pt)), "payload type {pt}");
+    }
+    assert!(
+        !whole(rtp, &rtp_packet(0x8f, 8)[..20]),
+        "15 CSRCs do not fit"
+    );
+    let mut extension = rtp_packet(0x90, 8);
+    extension[12..16].copy_from_slice(&[0xbe, 0xde, 0xff, 0xff]);
+    assert!(
+        !whole(rtp, &extension),
+        "extension longer than the datagram"
+    );
+    let mut padded = rtp_packet(0xa0, 8);
+    *padded.last_mut().unwrap() = 0;
+    assert!(!whole(rtp, &padded), "zero padding count");
+    *padded.last_mut().unwrap() = 255;
+    assert!(
+        !whole(rtp, &padded[..100]),
+        "padding longer than the payload"
+    );
+    assert!(
+        !whole(rtp, &rtp_packet(0x80, 8)[..11]),
+        "shorter than the fixed header"
+    );
+    assert!(
+        !rtp(&rtp_packet(0xa0, 8)[..20], 172),
+        "padding byte not captured"
+    );
+}
+
+#[test]
+fn rtcp_sender_receiver_reports_and_bye() {
+    let mut sr = vec![0x80, 200, 0x00, 0x06];
+    sr.extend_from_slice(&[0; 24]);
+    assert!(whole(rtcp, &sr));
+    assert!(whole(
+        rtcp,
+        &[
+            0x81, 201, 0x00, 0x07, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0
+        ]
+    ));
+    assert!(whole(rtcp, &[0x81, 203, 0x00, 0x01, 0, 0, 0, 1]));
+    assert!(
+        !whole(rtcp, &[0x81, 205, 0x00, 0x01, 0, 0, 0, 1]),
+        "type 205"
+    );
+    assert!(
+        !whole(rtcp, &[0x41, 200, 0x00, 0x01, 0, 0, 0, 1]),
+        "version 1"
+    );
+    assert!(
+        !whole(rtcp, &[0x81, 200, 0x00, 0x09, 0, 0, 0, 1]),
+        "length beyond the datagram"
+    );
+    assert!(!whole(rtcp, &[0x81, 200, 0x00]));
+}
+
+#[test]
+fn udptl_as_captured_from_a_real_fax() {
+    // Byte strings from a T.38 gateway's fax call.
+    for hex in [
+        "000001000000",
+        "000001000003010001000100",
+        "001206c00180000004000306c0018000000406c0018000000406c00180000004",
+        "0021010e00010100",
+        "00cd1bc801e000150000000000000000000000000000000000000000000000011dc801e00017000000000000000000000000000000000000000000000000",
+        "0001010600010100",
+        "00680100000103c80170",
+        "008003c00120000106c00180000004",
+    ] {
+        let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        assert!(whole(udptl, &bytes), "{hex}");
+    }
+}
+
+#[test]
+fn udptl_near_misses() {
+    assert!(!whole(udptl, b"INVITE sip:1@h SIP/2.0\r\n"), "SIP text");
+    assert!(!whole(udptl, &rtp_packet(0x80, 8)), "RTP");
+    assert!(!whole(udptl, &[0, 0, 1, 0, 0]), "secondary count missing");
+    assert!(
+        !whole(udptl, &[0, 0, 1, 0, 0, 0, 0xaa]),
+        "bytes after the last secondary"
+    );
+    assert!(
+        !whole(udptl, &[0, 0, 1, 0, 0, 2, 1, 0]),
+        "fewer secondaries than counted"
+    );
+    assert!(!whole(udptl, &[0, 0, 0, 0, 0]), "empty IFP");
+    assert!(
+        !whole(udptl, &[0, 0, 2, 0x00, 0x00, 0, 0]),
+        "an indicator is one byte"
+    );
+    assert!(
+        !whole(udptl, &[0, 0, 1, 0x80, 0, 0]),
+        "an indicator carries no data"
+    );
+    assert!(
+        !whole(udptl, &[0, 0, 0x50, 0, 0, 0]),
+        "IFP longer than the datagram"
+    );
+}
+
+#[test]
+fn h225_tpkt_with_q931() {
+    assert!(whole(
+        h225,
+        &[
+            3, 0, 0, 22, 0x08, 0x02, 0x00, 0x01, 0x05, 0x04, 0x03, 0x88, 0x93, 0xa5, 0x7e, 0, 5, 5,
+            0x20, 0x80, 6, 0
+        ]
+    ));
+    assert!(
+        !whole(h225, &[3, 0, 0, 22, 0x09, 0x02, 0x00, 0x01]),
+        "not Q.931"
+    );
+    assert!(
+        !whole(h225, &[3, 1, 0, 22, 0x08, 0x02, 0x00, 0x01]),
+        "TPKT reserved byte"
+    );
+    assert!(
+        !whole(h225, &[2, 0, 0, 22, 0x08, 0x02, 0x00, 0x01]),
+        "TPKT version"
+    );
+    assert!(
+        !whole(h225, &[3, 0, 0, 22, 0x08, 0x12, 0x00, 0x01]),
+        "call reference length"
+    );
+    assert!(
+        !whole(h225, &[3, 0, 0, 4, 0x08, 0x02, 0x00, 0x01]),
+        "TPKT length below Q.931's minimum"
+    );
+    assert!(!whole(h225, &[3, 0, 0, 22, 0x08]));
+}
+
+#[test]
+fn ldap_messages_over_udp_and_tcp() {
+    // bindRequest, simple auth, message id 1.
+    let bind = [
+        0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0x80, 0x00,
+    ];
+    assert!(ldap(&bind, bind.len(), true));
+    assert!(ldap(&bind, bind.len(), false));
+    // Long-form length: 0x81 0x90.
+    let mut long = vec![0x30, 0x81, 0x90, 0x02, 0x02, 0x01, 0x00, 0x64, 0x81, 0x89];
+    long.resize(3 + 0x90, 0);
+    assert!(ldap(&long, long.len(), true));
+    assert!(
+        ldap(&long[..40], 40, false),
+        "a TCP segment may end before the message"
+    );
+    assert!(
+        !ldap(&long[..40], 40, true),
+        "a datagram holds the whole message"
+    );
+    assert!(
+        ldap(&[0x30, 0x05, 0x02, 0x01, 0x07, 0x42, 0x00], 7, true),
+        "unbindRequest"
+    );
+}
+
+#[test]
+fn ldap_near_misses() {
+    assert!(
+        !ldap(
+            &[0x31, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0, 0, 0, 0, 0, 0, 0],
+            14,
+            true
+        ),
+        "SET, not SEQUENCE"
+    );
+    assert!(
+        !ldap(
+            &[0x30, 0x0c, 0x04, 0x01, 0x01, 0x60, 0x07, 0, 0, 0, 0, 0, 0, 0],
+            14,
+            true
+        ),
+        "message id not INTEGER"
+    );
+    assert!(
+        !ldap(
+            &[0x30, 0x0c, 0x02, 0x05, 0x01, 0x60, 0x07, 0, 0, 0, 0, 0, 0, 0],
+            14,
+            true
+        ),
+        "message id too long"
+    );
+    assert!(
+        !ldap(
+            &[0x30, 0x0c, 0x02, 0x01, 0x01, 0x30, 0x07, 0, 0, 0, 0, 0, 0, 0],
+            14,
+            true
+        ),
+        "operation not APPLICATION"
+    );
+    assert!(
+        !ldap(&[0x30, 0x85, 0, 0, 0, 0, 1], 7, true),
+        "five length bytes"
+    );
+    assert!(!ldap(&[0x30], 1, false));
+}
+
+#[test]
+fn ntp_modes_and_versions() {
+    let mut client = [0u8; 48];
+    client[0] = 0x23; // v4, client
+    assert!(whole(ntp, &client));
+    client[0] = 0x1b; // v3, client
+    assert!(whole(ntp, &client));
+    client[0] = 0x24; // v4, server
+    client[1] = 2;
+    assert!(whole(ntp, &client));
+    assert!(
+        whole(ntp, &[0x16, 0x01, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]),
+        "v2 control message"
+    );
+    assert!(whole(ntp, &[0x17, 0x00, 0x03, 0x2a]), "v2 private message");
+}
+
+#[test]
+fn ntp_near_misses() {
+    let mut packet = [0u8; 48];
+    packet[0] = 0x03; // version 0
+    assert!(!whole(ntp, &packet));
+    packet[0] = 0x2b; // version 5
+    assert!(!whole(ntp, &packet));
+    packet[0] = 0x20; // mode 0
+    assert!(!whole(ntp, &packet));
+    packet[0] = 0x23;
+    assert!(!whole(ntp, &packet[..47]), "47 bytes");
+    packet[1] = 17;
+    assert!(!whole(ntp, &packet), "stratum 17");
+    assert!(
+        !whole(ntp, &[0x16, 0x01, 0, 1]),
+        "control message shorter than its header"
+    );
+}
+
+#[test]
+fn ftp_commands_and_replies() {
+    for line in [
+        &b"USER anonymous\r\n"[..],
+        b"PASS x\r\n",
+        b"user anonymous\r\n",
+        b"PWD\r\n",
+        b"CWD /fw\r\n",
+        b"RETR fw.bin\r\n",
+        b"QUIT\r\n",
+        b"EPSV\r\n",
+    ] {
+        assert!(whole(ftp, line), "{}", String::from_utf8_lossy(line));
+    }
+    for line in [
+        &b"220 ready\r\n"[..],
+        b"230-Welcome\r\n",
+        b"150 Opening\r\n",
+        b"550 No such file\r\n",
+    ] {
+        assert!(whole(ftp, line), "{}", String::from_utf8_lossy(line));
+    }
+}
+
+#[test]
+fn ftp_near_misses() {
+    for line in [
+        &b"USERS x\r\n"[..],
+        b"GET / HTTP/1.1\r\n",
+        b"620 x\r\n",
+        b"260 x\r\n",
+        b"22 x\r\n",
+        b"2200 x",
+        b"PWDX\r\n",
+        b"USE",
+    ] {
+        assert!(!whole(ftp, line), "{}", String::from_utf8_lossy(line));
+    }
+}
+
+#[test]
+fn tls_record_headers() {
+    assert!(
+        whole(tls, &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01]),
+        "ClientHello"
+    );
+    assert!(
+        whole(tls, &[0x17, 0x03, 0x03, 0x00, 0x20]),
+        "application data"
+    );
+    assert!(whole(tls, &[0x15, 0x03, 0x03, 0x00, 0x02]), "alert");
+    assert!(!whole(tls, &[0x16, 0x02, 0x01, 0x02, 0x00]), "SSL 2");
+    assert!(
+        !whole(tls, &[0x19, 0x03, 0x01, 0x02, 0x00]),
+        "content type 25"
+    );
+    assert!(!whole(tls, &[0x16, 0x03, 0x05, 0x02, 0x00]), "version 3.5");
+    assert!(!whole(tls, &[0x16, 0x03, 0x01, 0x00, 0x00]), "empty record");
+    assert!(
+        !whole(tls, &[0x16, 0x03, 0x01, 0x48, 0x01]),
+        "record above 2^14 + 2048"
+    );
+    assert!(!whole(tls, &[0x16, 0x03, 0x01, 0x02]), "header cut");
+}

@@ -1,0 +1,201 @@
+//! Properties over generated input: no panic on arbitrary bytes, truncation keeps port-only
+//! labels, swapping ports keeps the label, run-time tables agree with a scan of the rows, and
+//! header decoding agrees with etherparse.
+
+use proptest::prelude::*;
+use swyx_classify::{
+    classify, classify_ip, classify_link, classify_reference, Candidate, Classifier, Evidence,
+    LinkType, Matrix, OwnedPortTable, Packet, Role, Side, Transport,
+};
+use swyx_traffic::synth::{payload, FrameSpec};
+
+const LINKS: [LinkType; 8] = [
+    LinkType::Ethernet,
+    LinkType::RawIp,
+    LinkType::Ipv4,
+    LinkType::Ipv6,
+    LinkType::LinuxSll,
+    LinkType::LinuxSll2,
+    LinkType::Null,
+    LinkType::Loop,
+];
+
+/// Ports of the matrix and their neighbours, so generated packets hit rows often.
+const INTERESTING: &[u16] = &[
+    9, 21, 53, 123, 443, 712, 1300, 1720, 1721, 2000, 2047, 2048, 3072, 4000, 4060, 4061, 5000,
+    5005, 5009, 5010, 5012, 5020, 5021, 5060, 5061, 5062, 5064, 5070, 5080, 5081, 5170, 6000, 6240,
+    6290, 8000, 8085, 9093, 9094, 9095, 16384, 18443, 19455, 32767, 32768, 49151, 50000, 50004,
+    50044, 50999, 51000, 51499, 52000, 52499, 53248, 55000, 56000, 57000, 57343, 60000, 60100,
+    61000, 65001, 65002, 65007, 65009, 65010, 65535,
+];
+
+fn port() -> impl Strategy<Value = u16> {
+    prop_oneof![3 => prop::sample::select(INTERESTING), 1 => any::<u16>()]
+}
+
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(vec![]),
+        Just(payload::sip_invite()),
+        Just(payload::sip_ok()),
+        Just(b"\r\n\r\n".to_vec()),
+        any::<(u16, u32)>().prop_map(|(s, t)| payload::rtp(s, t)),
+        Just(payload::rtcp_sender_report()),
+        any::<u16>().prop_map(payload::udptl),
+        any::<u16>().prop_map(payload::udptl_indicator),
+        Just(payload::h225_setup()),
+        Just(payload::ldap_search()),
+        Just(payload::ntp_client()),
+        Just(payload::ftp_user()),
+        Just(payload::ftp_welcome()),
+        Just(payload::tls_client_hello()),
+        Just(payload::http_get()),
+        Just(payload::dns_query()),
+        prop::collection::vec(any::<u8>(), 0..64),
+    ]
+}
+
+prop_compose! {
+    fn frame_spec()(
+        udp in any::<bool>(),
+        src in port(),
+        dst in port(),
+        body in body(),
+        v6 in any::<bool>(),
+        vlans in prop::collection::vec((prop::sample::select(vec![0x8100u16, 0x88a8]), 0u16..4096), 0..3),
+    ) -> FrameSpec {
+        let transport = if udp { Transport::Udp } else { Transport::Tcp };
+        let mut spec = FrameSpec::new(swyx_traffic::synth::Addresses::V4([10, 0, 0, 1], [10, 0, 0, 2]), transport, src, dst, body);
+        spec.vlans = vlans;
+        if v6 { spec.into_ipv6() } else { spec }
+    }
+}
+
+/// The best counting candidate of one side.
+fn best(candidates: &[Candidate], side: Side) -> Option<Candidate> {
+    candidates
+        .iter()
+        .filter(|c| c.side == side && c.counts())
+        .min_by_key(|c| c.rank())
+        .copied()
+}
+
+/// A candidate's rank without its side and matrix order: what a side tie compares.
+fn tie_key(c: &Candidate) -> (bool, u32, Role) {
+    (
+        c.check != swyx_classify::PayloadCheck::Confirmed,
+        c.range.width(),
+        c.role,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200), link in 0..LINKS.len()) {
+        let classifier = Classifier::swyxware_2013();
+        let result = classifier.classify_link(LINKS[link], &bytes);
+        let _ = classifier.candidates(&result).count();
+        let _ = classify(&bytes);
+        let _ = classify_ip(&bytes);
+    }
+
+    #[test]
+    fn mutated_frames_never_panic(spec in frame_spec(), flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6), link in 0..LINKS.len()) {
+        let mut frame = spec.link(LINKS[link]);
+        for (at, byte) in flips {
+            let i = at.index(frame.len());
+            frame[i] = byte;
+        }
+        let classifier = Classifier::swyxware_2013();
+        let result = classifier.classify_link(LINKS[link], &frame);
+        let _ = classifier.candidates(&result).count();
+        if let Some(d) = result.decision() {
+            let p = result.packet.unwrap();
+            prop_assert!(d.range.contains(d.port));
+            prop_assert_eq!(d.port, if d.side == Side::Destination { p.dst_port } else { p.src_port });
+        }
+    }
+
+    #[test]
+    fn truncating_a_frame_never_changes_a_port_only_label(spec in frame_spec(), cut in any::<prop::sample::Index>(), link in 0..LINKS.len()) {
+        let link = LINKS[link];
+        let frame = spec.link(link);
+        let full = classify_link(link, &frame);
+        let ports_end = frame.len() - spec.transport_bytes().len() + 4;
+        let cut = ports_end + cut.index(frame.len() - ports_end + 1);
+        let truncated = classify_link(link, &frame[..cut]);
+        prop_assert!(truncated.packet.is_some() || link == LinkType::Ipv4 || link == LinkType::Ipv6);
+        if full.evidence() == Some(Evidence::PortOnly) {
+            prop_assert_eq!(truncated.label(), full.label());
+        }
+    }
+
+    #[test]
+    fn swapping_source_and_destination_keeps_the_label(spec in frame_spec()) {
+        let frame = spec.ethernet();
+        let classifier = Classifier::swyxware_2013();
+        let forward = classifier.classify(&frame);
+        let packet = forward.packet.unwrap();
+        let backward = classifier.classify_packet(&packet.swapped());
+        if forward.label() != backward.label() {
+            // Only a tie between the best rows of the two ports, broken by the destination side.
+            let candidates: Vec<Candidate> = classifier.candidates(&forward).collect();
+            let (dst, src) = (best(&candidates, Side::Destination), best(&candidates, Side::Source));
+            let (dst, src) = (dst.expect("labelled both ways"), src.expect("labelled both ways"));
+            prop_assert_eq!(tie_key(&dst), tie_key(&src));
+            prop_assert_ne!(dst.label, src.label);
+            prop_assert_eq!(forward.label(), dst.label);
+            prop_assert_eq!(backward.label(), src.label);
+        } else {
+            prop_assert_eq!(forward.reason(), backward.reason());
+        }
+    }
+
+    #[test]
+    fn run_time_tables_agree_with_a_scan_of_the_rows(
+        first in 1000i64..60000, width in 0i64..3000, channels in 1i64..60, media in 1i64..60,
+        packets in prop::collection::vec((any::<bool>(), port(), port(), body()), 1..20),
+    ) {
+        let matrix = Matrix::parse_with(Matrix::SWYXWARE_2013, &[
+            ("RTPFirstPort", first), ("RTPLastPort", (first + width).min(65535)),
+            ("Channels6xxx", channels), ("MediaPackChannels", media),
+        ]).unwrap();
+        let table = OwnedPortTable::build(&matrix).unwrap();
+        let classifier = Classifier::new(table.table());
+        for (udp, src_port, dst_port, body) in &packets {
+            let packet = Packet {
+                transport: if *udp { Transport::Udp } else { Transport::Tcp },
+                src_port: *src_port, dst_port: *dst_port, payload: body, payload_len: body.len() as u32,
+                src_addr: &[], dst_addr: &[],
+            };
+            prop_assert_eq!(classifier.classify_packet(&packet), classify_reference(&matrix, &packet));
+        }
+    }
+
+    #[test]
+    fn header_decoding_agrees_with_etherparse(spec in frame_spec(), flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3)) {
+        let mut frame = spec.ethernet();
+        for (at, byte) in flips {
+            let i = at.index(frame.len());
+            frame[i] = byte;
+        }
+        let ours = classify(&frame).packet;
+        let Ok(sliced) = etherparse::SlicedPacket::from_ethernet(&frame) else { return Ok(()); };
+        let fragmented = match &sliced.net {
+            Some(etherparse::NetSlice::Ipv4(ip)) => ip.is_payload_fragmented(),
+            Some(etherparse::NetSlice::Ipv6(ip)) => ip.is_payload_fragmented(),
+            _ => return Ok(()),
+        };
+        let (transport, src, dst, payload) = match &sliced.transport {
+            Some(etherparse::TransportSlice::Udp(udp)) => (Transport::Udp, udp.source_port(), udp.destination_port(), udp.payload()),
+            Some(etherparse::TransportSlice::Tcp(tcp)) => (Transport::Tcp, tcp.source_port(), tcp.destination_port(), tcp.payload()),
+            _ => return Ok(()),
+        };
+        prop_assert!(!fragmented);
+        let ours = ours.expect("etherparse found the transport layer");
+        prop_assert_eq!((ours.transport, ours.src_port, ours.dst_port), (transport, src, dst));
+        prop_assert_eq!(ours.payload, payload);
+    }
+}
