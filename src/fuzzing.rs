@@ -30,7 +30,7 @@ use swyx_classify::signature;
 use swyx_classify::{
     classify_reference, Candidate, Classification, Classifier, Component, Evidence, Label, Labels,
     LinkType, Matrix, OwnedPortTable, Packet, PayloadCheck, PortRange, Reason, Role, Side,
-    Transport,
+    Transport, BROAD_RANGE_WIDTH,
 };
 use swyx_pcap::{CaptureError, CaptureReader, ReaderOptions};
 
@@ -779,7 +779,6 @@ pub fn matrix_parse(data: &[u8]) {
     let Ok(matrix) = Matrix::parse(&text) else {
         return;
     };
-    let _ = matrix.rows.iter().map(|r| r.labels.to_string()).count();
     let Ok(table) = OwnedPortTable::build(&matrix) else {
         return;
     };
@@ -968,8 +967,8 @@ fn generate_range(
     match kind % 9 {
         0 => span(base, 1),
         1 => span(base, u32::from(bytes.u8() % 64) + 1),
-        2 => span(base, crate::classify::BROAD_RANGE_WIDTH),
-        3 => span(base, crate::classify::BROAD_RANGE_WIDTH + 1),
+        2 => span(base, BROAD_RANGE_WIDTH),
+        3 => span(base, BROAD_RANGE_WIDTH + 1),
         4 => span(base, 2049 + u32::from(bytes.u16()) % (65536 - 2048)),
         5 => span(0, 65536),
         6 | 7 if !previous.is_empty() => {
@@ -977,7 +976,7 @@ fn generate_range(
             if kind % 9 == 6 {
                 PortRange { tls, ..old }
             } else {
-                // Overlapping: starts inside the old range, ends past it.
+                // Overlapping: starts in the middle of the old range.
                 let low = old.low + (old.high - old.low) / 2;
                 span(low, old.width().max(2))
             }
@@ -1017,7 +1016,7 @@ fn generate_packet<'a>(bytes: &mut Bytes<'a>, ranges: &[PortRange]) -> Packet<'a
     } else {
         Transport::Tcp
     };
-    let mut port = |mode: u8, bytes: &mut Bytes<'a>| -> u16 {
+    let port = |mode: u8, bytes: &mut Bytes<'a>| -> u16 {
         match mode % 4 {
             0 | 1 if !ranges.is_empty() => {
                 let range = ranges[usize::from(bytes.u8()) % ranges.len()];

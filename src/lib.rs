@@ -15,4 +15,5 @@ pub use swyx_matrix as matrix;
 pub use swyx_pcap as pcap;
 
 pub mod fuzzing;
+pub mod scenario;
 pub mod synth;

@@ -129,12 +129,18 @@ pub fn decode_link(link: LinkType, data: &[u8]) -> Result<Packet<'_>, Reason> {
 /// Decodes an Ethernet II frame.
 #[inline]
 pub fn decode_ethernet(frame: &[u8]) -> Result<Packet<'_>, Reason> {
-    let ethertype = be16(frame, 12).ok_or(Reason::Truncated)?;
-    decode_ethertype(ethertype, &frame[14..])
+    let Some((header, rest)) = frame.split_first_chunk::<14>() else {
+        return Err(Reason::Truncated);
+    };
+    match u16::from_be_bytes([header[12], header[13]]) {
+        ETHERTYPE_IPV4 => decode_ipv4(rest, 0),
+        ETHERTYPE_IPV6 => decode_ipv6(rest, 0),
+        other => decode_ethertype(other, rest),
+    }
 }
 
 /// Decodes what follows an EtherType, skipping 802.1Q / 802.1ad tags.
-#[inline]
+#[inline(never)]
 fn decode_ethertype(mut ethertype: u16, mut rest: &[u8]) -> Result<Packet<'_>, Reason> {
     let mut tags = 0;
     while matches!(ethertype, 0x8100 | 0x88a8 | 0x9100 | 0x9200) {
@@ -163,25 +169,22 @@ pub fn decode_ip(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
     }
 }
 
+#[inline]
 fn decode_ipv4(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
-    let Some(&[version_ihl, _, tl0, tl1, _, _, f0, f1, _, protocol]) = packet.get(..10) else {
-        return Err(if packet.is_empty() {
-            Reason::Truncated
-        } else {
-            check_version(packet, 4)
-        });
+    let Some(header) = packet.first_chunk::<20>() else {
+        return Err(short_ip_reason(packet, 4));
     };
-    if version_ihl >> 4 != 4 {
+    if header[0] >> 4 != 4 {
         return Err(Reason::NotIp);
     }
-    let header_len = usize::from(version_ihl & 0x0f) * 4;
+    let header_len = usize::from(header[0] & 0x0f) * 4;
     if header_len < 20 {
         return Err(Reason::MalformedHeader);
     }
     if packet.len() < header_len {
         return Err(Reason::Truncated);
     }
-    let total_len = usize::from(u16::from_be_bytes([tl0, tl1]));
+    let total_len = usize::from(u16::from_be_bytes([header[2], header[3]]));
     // A total length of 0 is what segmentation offload leaves in captures: trust the capture.
     let (end, wire_len) = if total_len == 0 {
         (packet.len(), packet.len())
@@ -190,26 +193,35 @@ fn decode_ipv4(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
     } else {
         (total_len.min(packet.len()), total_len)
     };
-    let fragment = u16::from_be_bytes([f0, f1]);
+    let fragment = u16::from_be_bytes([header[6], header[7]]);
     if fragment & 0x1fff != 0 {
         return Err(Reason::NonFirstFragment);
     }
     // A first fragment carries the ports and a prefix of the datagram.
-    let more_fragments = fragment & 0x2000 != 0;
-    let body = &packet[header_len..end];
-    let body_wire = if more_fragments {
+    let body_wire = if fragment & 0x2000 != 0 {
         u32::MAX
     } else {
         (wire_len - header_len) as u32
     };
+    let body = packet.get(header_len..end).unwrap_or(&[]);
     transport(
-        protocol,
+        header[9],
         body,
         body_wire,
-        &packet[12..16],
-        &packet[16..20],
+        &header[12..16],
+        &header[16..20],
         depth,
     )
+}
+
+/// Why an IP packet too short for its fixed header was not decoded.
+#[cold]
+fn short_ip_reason(packet: &[u8], version: u8) -> Reason {
+    if packet.is_empty() {
+        Reason::Truncated
+    } else {
+        check_version(packet, version)
+    }
 }
 
 fn check_version(packet: &[u8], expected: u8) -> Reason {
@@ -219,13 +231,10 @@ fn check_version(packet: &[u8], expected: u8) -> Reason {
     }
 }
 
+#[inline]
 fn decode_ipv6(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
     if packet.len() < 40 {
-        return Err(if packet.is_empty() {
-            Reason::Truncated
-        } else {
-            check_version(packet, 6)
-        });
+        return Err(short_ip_reason(packet, 6));
     }
     if packet[0] >> 4 != 6 {
         return Err(Reason::NotIp);
@@ -287,6 +296,16 @@ fn decode_ipv6(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
     Err(Reason::MalformedHeader)
 }
 
+/// Follows IP-in-IP (4) and IPv6-in-IP (41) tunnels; anything else is not TCP or UDP.
+#[inline(never)]
+fn tunnel(protocol: u8, body: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
+    match protocol {
+        4 if depth < MAX_TUNNEL_DEPTH => decode_ipv4(body, depth + 1),
+        41 if depth < MAX_TUNNEL_DEPTH => decode_ipv6(body, depth + 1),
+        _ => Err(Reason::NotTcpUdp),
+    }
+}
+
 /// Decodes the transport header in `body` (`body_wire` bytes on the wire, `u32::MAX` when
 /// unknown because the datagram is fragmented).
 #[inline]
@@ -301,14 +320,7 @@ fn transport<'a>(
     let transport = match protocol {
         17 => Transport::Udp,
         6 => Transport::Tcp,
-        4 | 41 if depth < MAX_TUNNEL_DEPTH => {
-            return if protocol == 4 {
-                decode_ipv4(body, depth + 1)
-            } else {
-                decode_ipv6(body, depth + 1)
-            };
-        }
-        _ => return Err(Reason::NotTcpUdp),
+        _ => return tunnel(protocol, body, depth),
     };
     let (Some(src_port), Some(dst_port)) = (be16(body, 0), be16(body, 2)) else {
         return Err(Reason::Truncated);

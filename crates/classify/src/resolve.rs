@@ -1,4 +1,7 @@
 //! The resolution rules: from the rows covering a packet's ports to one decision.
+//!
+//! The port table keeps each port's entries sorted by (width, role, matrix order), so within
+//! one side the first confirmed entry beats every later one: a side's scan stops there.
 
 use crate::signature;
 use crate::{
@@ -6,12 +9,31 @@ use crate::{
     Transport,
 };
 
+/// Labels without a signature on UDP (nothing can confirm or contradict them there).
+const UNSIGNED_UDP: u16 = Label::Configuration.bit()
+    | Label::Cornet.bit()
+    | Label::H323.bit()
+    | Label::Dls.bit()
+    | Label::Keepalive.bit()
+    | Label::Ftp.bit();
+/// Labels without a signature on TCP.
+const UNSIGNED_TCP: u16 = Label::Configuration.bit()
+    | Label::Rtp.bit()
+    | Label::T38.bit()
+    | Label::Cornet.bit()
+    | Label::Dls.bit()
+    | Label::Keepalive.bit()
+    | Label::Ntp.bit();
+
 /// Signature results for one payload, each signature run at most once.
 pub(crate) struct Signatures<'a> {
     payload: &'a [u8],
     wire_len: usize,
-    transport: Transport,
-    truncated: bool,
+    udp: bool,
+    /// The payload may contradict: a whole, non-empty UDP datagram.
+    may_contradict: bool,
+    /// Labels without a signature on this transport.
+    unsigned: u16,
     evaluated: u16,
     matched: u16,
     rtcp: bool,
@@ -21,11 +43,13 @@ pub(crate) struct Signatures<'a> {
 impl<'a> Signatures<'a> {
     #[inline]
     pub(crate) fn new(packet: &Packet<'a>) -> Signatures<'a> {
+        let udp = packet.transport == Transport::Udp;
         Signatures {
             payload: packet.payload,
             wire_len: usize::try_from(packet.payload_len).unwrap_or(usize::MAX),
-            transport: packet.transport,
-            truncated: packet.is_truncated(),
+            udp,
+            may_contradict: udp && !packet.payload.is_empty() && !packet.is_truncated(),
+            unsigned: if udp { UNSIGNED_UDP } else { UNSIGNED_TCP },
             evaluated: 0,
             matched: 0,
             rtcp: false,
@@ -33,43 +57,43 @@ impl<'a> Signatures<'a> {
         }
     }
 
-    /// Whether the payload matches `label`; `None` where the label has no signature on this
-    /// transport.
-    #[inline]
-    fn matches(&mut self, label: Label) -> Option<bool> {
-        let bit = label.bit();
-        if self.evaluated & bit != 0 {
-            return Some(self.matched & bit != 0);
-        }
-        let (p, n, udp) = (
-            self.payload,
-            self.wire_len,
-            self.transport == Transport::Udp,
-        );
-        let matched = match label {
-            Label::Sip => signature::sip(p, n),
-            Label::Rtp if udp => {
-                if signature::rtp(p, n) {
-                    true
-                } else {
+    /// Runs the signatures of the labels in `mask` (all of which have one on this transport).
+    #[inline(never)]
+    fn evaluate(&mut self, mask: u16) {
+        let (p, n, udp) = (self.payload, self.wire_len, self.udp);
+        let mut left = mask;
+        while left != 0 {
+            let bit = left & left.wrapping_neg();
+            left &= left - 1;
+            // Media first: most packets on a SwyxWare network are RTP.
+            let matched = if bit == Label::Rtp.bit() {
+                signature::rtp(p, n) || {
                     self.rtcp = signature::rtcp(p, n);
                     self.rtcp
                 }
+            } else if bit == Label::Sip.bit() {
+                signature::sip(p, n)
+            } else if bit == Label::T38.bit() {
+                signature::udptl(p, n)
+            } else if bit == Label::H323.bit() {
+                signature::h225(p, n)
+            } else if bit == Label::Ldap.bit() {
+                signature::ldap(p, n, udp)
+            } else if bit == Label::Ntp.bit() {
+                signature::ntp(p, n)
+            } else if bit == Label::Ftp.bit() {
+                signature::ftp(p, n)
+            } else {
+                false
+            };
+            if matched {
+                self.matched |= bit;
             }
-            Label::T38 if udp => signature::udptl(p, n),
-            Label::H323 if !udp => signature::h225(p, n),
-            Label::Ldap => signature::ldap(p, n, udp),
-            Label::Ntp if udp => signature::ntp(p, n),
-            Label::Ftp if !udp => signature::ftp(p, n),
-            _ => return None,
-        };
-        self.evaluated |= bit;
-        if matched {
-            self.matched |= bit;
         }
-        Some(matched)
+        self.evaluated |= mask;
     }
 
+    #[cold]
     fn tls(&mut self) -> bool {
         *self
             .tls
@@ -79,25 +103,34 @@ impl<'a> Signatures<'a> {
     /// What the payload makes of `entry`, and the label the entry would decide.
     #[inline]
     pub(crate) fn check(&mut self, entry: &Entry) -> (PayloadCheck, Option<Label>) {
-        let first = entry.labels.first();
-        if first.is_none() || self.payload.is_empty() {
-            return (PayloadCheck::Unknown, first);
+        let labels = entry.labels.as_slice();
+        let Some(&first) = labels.first() else {
+            return (PayloadCheck::Unknown, None);
+        };
+        if self.payload.is_empty() {
+            return (PayloadCheck::Unknown, Some(first));
         }
-        let mut all_have_signatures = true;
-        for label in entry.labels.iter() {
-            match self.matches(label) {
-                Some(true) => return (PayloadCheck::Confirmed, Some(label)),
-                Some(false) => {}
-                None => all_have_signatures = false,
-            }
+        let mask = entry.labels.mask();
+        let missing = mask & !self.evaluated & !self.unsigned;
+        if missing != 0 {
+            self.evaluate(missing);
+        }
+        let hit = mask & self.matched;
+        if hit != 0 {
+            let label = labels
+                .iter()
+                .copied()
+                .find(|l| hit & l.bit() != 0)
+                .unwrap_or(first);
+            return (PayloadCheck::Confirmed, Some(label));
         }
         if entry.range.tls && self.tls() {
-            return (PayloadCheck::Confirmed, first);
+            return (PayloadCheck::Confirmed, Some(first));
         }
-        if self.transport == Transport::Udp && all_have_signatures && !self.truncated {
-            (PayloadCheck::Contradicted, first)
+        if self.may_contradict && mask & self.unsigned == 0 {
+            (PayloadCheck::Contradicted, Some(first))
         } else {
-            (PayloadCheck::Unknown, first)
+            (PayloadCheck::Unknown, Some(first))
         }
     }
 
@@ -128,99 +161,148 @@ pub(crate) fn candidate(
     }
 }
 
+/// The best entry of one side: its index, whether confirmed, and the label it decides.
+#[derive(Clone, Copy)]
+struct Best {
+    index: usize,
+    confirmed: bool,
+    label: Label,
+}
+
+/// The part of the resolution order that compares entries of different sides: confirmed
+/// first, then width, then role. Equal keys go to the destination side.
+#[inline]
+fn key(entry: &Entry, confirmed: bool) -> (bool, u32, crate::Role) {
+    (!confirmed, entry.range.width(), entry.role)
+}
+
+/// Scans one side's entries (sorted by width, role, matrix order) for the best counting one.
+/// `wanted` restricts the scan to entries carrying that label or none (for the peer). The scan
+/// stops at the first confirmed entry, and at the first entry that could only lose to `bound`
+/// (the other side's confirmed best), so signatures of rows that cannot win are never run.
+#[inline(always)]
+fn best_of_side(
+    entries: &[Entry],
+    signatures: &mut Signatures<'_>,
+    wanted: Option<Label>,
+    bound: Option<(u32, crate::Role)>,
+) -> Option<Best> {
+    let mut unknown: Option<Best> = None;
+    for (index, entry) in entries.iter().enumerate() {
+        if bound.is_some_and(|bound| (entry.range.width(), entry.role) >= bound) {
+            break;
+        }
+        if let Some(label) = wanted {
+            if !(entry.labels.is_empty() || entry.labels.contains(label)) {
+                continue;
+            }
+        }
+        let (check, label) = signatures.check(entry);
+        let label = match (label, wanted) {
+            (Some(label), _) => label,
+            // A row without a protocol only attributes a peer, and only if it is narrow.
+            (None, Some(wanted)) if !entry.range.is_broad() => wanted,
+            (None, _) => continue,
+        };
+        match check {
+            PayloadCheck::Confirmed => {
+                return Some(Best {
+                    index,
+                    confirmed: true,
+                    label,
+                })
+            }
+            PayloadCheck::Unknown if unknown.is_none() && !entry.range.is_broad() => {
+                unknown = Some(Best {
+                    index,
+                    confirmed: false,
+                    label,
+                });
+            }
+            _ => {}
+        }
+    }
+    unknown
+}
+
+/// The entries covering one port: all of them, and the decisive ones the scan reads.
+pub(crate) type Covering<'t> = (&'t [Entry], &'t [Entry]);
+
 /// Applies the resolution rules to the entries covering each port.
 #[inline]
-pub(crate) fn resolve(
-    packet: &Packet<'_>,
-    dst_entries: &[Entry],
-    src_entries: &[Entry],
-) -> Outcome {
-    if dst_entries.is_empty() && src_entries.is_empty() {
+pub(crate) fn resolve(packet: &Packet<'_>, dst: Covering<'_>, src: Covering<'_>) -> Outcome {
+    if dst.0.is_empty() && src.0.is_empty() {
         return Outcome::Unclassified(Reason::NoMatrixRow);
     }
+    let (dst_all, dst_entries) = dst;
+    let (src_all, src_entries) = src;
     let mut signatures = Signatures::new(packet);
-    let mut best: Option<(u64, Candidate)> = None;
-    let mut narrow_contradicted = false;
-    let mut broad_dropped = false;
-    let sides = [
-        (Side::Destination, packet.dst_port, dst_entries),
-        (Side::Source, packet.src_port, src_entries),
-    ];
-    for (side, port, entries) in sides {
-        for entry in entries {
-            let candidate = candidate(entry, side, port, &mut signatures);
-            if candidate.label.is_none() {
-                continue;
-            }
-            if !candidate.counts() {
-                if candidate.range.is_broad() {
-                    broad_dropped = true;
-                } else {
-                    narrow_contradicted = true;
-                }
-                continue;
-            }
-            let rank = candidate.rank();
-            if best.is_none_or(|(best_rank, _)| rank < best_rank) {
-                best = Some((rank, candidate));
+    let dst = best_of_side(dst_entries, &mut signatures, None, None);
+    // A confirmed destination entry beats every source entry of equal or greater (width, role).
+    let bound = dst.filter(|d| d.confirmed).map(|d| {
+        let entry = &dst_entries[d.index];
+        (entry.range.width(), entry.role)
+    });
+    let src = best_of_side(src_entries, &mut signatures, None, bound);
+    let (side, entries, best) = match (dst, src) {
+        (Some(d), Some(s)) => {
+            if key(&dst_entries[d.index], d.confirmed) <= key(&src_entries[s.index], s.confirmed) {
+                (Side::Destination, dst_entries, d)
+            } else {
+                (Side::Source, src_entries, s)
             }
         }
-    }
-    let Some((_, winner)) = best else {
-        return Outcome::Unclassified(if narrow_contradicted {
-            Reason::PayloadContradicts
-        } else if broad_dropped {
-            Reason::BroadRowWithoutEvidence
-        } else {
-            Reason::UnlabelledRowsOnly
-        });
+        (Some(d), None) => (Side::Destination, dst_entries, d),
+        (None, Some(s)) => (Side::Source, src_entries, s),
+        (None, None) => {
+            return Outcome::Unclassified(unclassified_reason(&mut signatures, dst_all, src_all))
+        }
     };
-    let Some(label) = winner.label else {
-        return Outcome::Unclassified(Reason::UnlabelledRowsOnly);
+    let winner = &entries[best.index];
+    let (port, other_entries) = match side {
+        Side::Destination => (packet.dst_port, src_entries),
+        Side::Source => (packet.src_port, dst_entries),
     };
-
-    // The peer: the best counting row on the other side that speaks the same label (or none).
-    let (other_side, other_port, other_entries) = match winner.side {
-        Side::Destination => sides[1],
-        Side::Source => sides[0],
-    };
-    let mut peer: Option<(u64, Candidate)> = None;
-    for entry in other_entries {
-        if !(entry.labels.is_empty() || entry.labels.contains(label)) {
-            continue;
-        }
-        let mut candidate = candidate(entry, other_side, other_port, &mut signatures);
-        if entry.labels.is_empty() {
-            // Rows without a protocol attribute a component; they are held to the broad rule.
-            if entry.range.is_broad() {
-                continue;
-            }
-            candidate.label = Some(label);
-        }
-        if !candidate.counts() {
-            continue;
-        }
-        let rank = candidate.rank();
-        if peer.is_none_or(|(best_rank, _)| rank < best_rank) {
-            peer = Some((rank, candidate));
-        }
-    }
-
-    let confirmed = winner.check == PayloadCheck::Confirmed;
+    let peer = best_of_side(other_entries, &mut signatures, Some(best.label), None)
+        .map(|p| other_entries[p.index].component);
     Outcome::Labelled(Decision {
-        label,
+        label: best.label,
         component: winner.component,
         role: winner.role,
-        side: winner.side,
-        port: winner.port,
+        side,
+        port,
         range: winner.range,
         row: winner.row,
-        evidence: if confirmed {
+        evidence: if best.confirmed {
             Evidence::Confirmed
         } else {
             Evidence::PortOnly
         },
-        rtcp: confirmed && label == Label::Rtp && signatures.is_rtcp(),
-        peer: peer.map(|(_, c)| c.component),
+        rtcp: best.confirmed && best.label == Label::Rtp && signatures.is_rtcp(),
+        peer,
     })
+}
+
+/// Why no row counted: a narrow row the payload contradicts, else a broad row without
+/// evidence, else only rows without a protocol.
+#[cold]
+fn unclassified_reason(
+    signatures: &mut Signatures<'_>,
+    dst_entries: &[Entry],
+    src_entries: &[Entry],
+) -> Reason {
+    let mut broad_dropped = false;
+    for entry in dst_entries.iter().chain(src_entries) {
+        if let (check, Some(_)) = signatures.check(entry) {
+            if !entry.range.is_broad() && check == PayloadCheck::Contradicted {
+                return Reason::PayloadContradicts;
+            }
+            broad_dropped |= entry.range.is_broad();
+        }
+    }
+    if broad_dropped {
+        Reason::BroadRowWithoutEvidence
+    } else {
+        Reason::UnlabelledRowsOnly
+    }
 }

@@ -26,6 +26,13 @@ const SIP_METHODS: [&[u8]; 14] = [
 /// A request line (`INVITE sip:bob@example.com SIP/2.0`), a status line (`SIP/2.0 200 OK`),
 /// or a CRLF keep-alive (RFC 5626: `\r\n\r\n` ping, `\r\n` pong).
 pub fn sip(payload: &[u8], wire_len: usize) -> bool {
+    // Every start a SIP message can have: a status line, a method's initial, a CRLF.
+    match payload.first() {
+        Some(
+            b'S' | b'I' | b'A' | b'B' | b'C' | b'R' | b'O' | b'P' | b'N' | b'M' | b'U' | b'\r',
+        ) => {}
+        _ => return false,
+    }
     if payload.starts_with(b"SIP/2.0 ") {
         return matches!(payload.get(8..11), Some(code) if code[0].is_ascii_digit() && code[0] != b'0'
             && code[1].is_ascii_digit() && code[2].is_ascii_digit());

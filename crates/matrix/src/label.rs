@@ -74,6 +74,7 @@ impl Label {
     }
 
     /// The bit of this label in a label mask (`1 << discriminant`).
+    #[inline]
     pub const fn bit(self) -> u16 {
         1 << self as u8
     }
@@ -155,31 +156,37 @@ impl Labels {
     }
 
     /// The labels as a slice, in order.
+    #[inline]
     pub fn as_slice(&self) -> &[Label] {
         &self.list[..usize::from(self.len).min(Labels::MAX)]
     }
 
     /// Iterates the labels in order.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = Label> + '_ {
         self.as_slice().iter().copied()
     }
 
     /// The preferred label, `None` for a row that names no protocol.
+    #[inline]
     pub fn first(&self) -> Option<Label> {
         self.as_slice().first().copied()
     }
 
     /// Whether `label` is one of them.
+    #[inline]
     pub fn contains(&self, label: Label) -> bool {
         self.iter().any(|l| l == label)
     }
 
     /// Whether the row names no protocol.
+    #[inline]
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The mask of [`Label::bit`]s.
+    #[inline]
     pub const fn mask(&self) -> u16 {
         self.mask
     }

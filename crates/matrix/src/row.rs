@@ -63,17 +63,20 @@ pub struct PortRange {
 
 impl PortRange {
     /// Whether `port` lies in the range.
+    #[inline]
     pub const fn contains(&self, port: u16) -> bool {
         self.low <= port && port <= self.high
     }
 
     /// The number of ports in the range.
+    #[inline]
     pub const fn width(&self) -> u32 {
         self.high as u32 - self.low as u32 + 1
     }
 
     /// Whether the range is *broad*: wider than any port block a single service allocates.
     /// See [`BROAD_RANGE_WIDTH`](crate::BROAD_RANGE_WIDTH).
+    #[inline]
     pub const fn is_broad(&self) -> bool {
         self.width() > crate::BROAD_RANGE_WIDTH
     }
@@ -122,6 +125,7 @@ pub struct Row {
 
 impl Row {
     /// Whether the row applies to `transport`.
+    #[inline]
     pub const fn has_transport(&self, transport: Transport) -> bool {
         match transport {
             Transport::Udp => self.udp,

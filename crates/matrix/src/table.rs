@@ -30,6 +30,7 @@ impl Entry {
     /// The resolution order among entries of one port: narrowest range first, then rows whose
     /// component listens on the port before rows whose component connects to it, then matrix
     /// order.
+    #[inline]
     pub fn order_key(&self) -> (u32, Role, u16) {
         (self.range.width(), self.role, self.row)
     }
@@ -50,6 +51,8 @@ impl Entry {
 pub struct PortTable<'a> {
     entries: &'a [Entry],
     set_starts: &'a [u32],
+    decisive: &'a [Entry],
+    decisive_starts: &'a [u32],
     blocks: &'a [[u16; 256]],
     udp_index: &'a [u16; 256],
     tcp_index: &'a [u16; 256],
@@ -57,11 +60,14 @@ pub struct PortTable<'a> {
 
 impl<'a> PortTable<'a> {
     /// Assembles a table from its parts; generated code calls this. Set `i` is
-    /// `entries[set_starts[i]..set_starts[i + 1]]`; `blocks[b][low byte]` is a set id and
-    /// `udp_index[high byte]` / `tcp_index[high byte]` a block id.
+    /// `entries[set_starts[i]..set_starts[i + 1]]`, its decisive entries
+    /// `decisive[decisive_starts[i]..decisive_starts[i + 1]]`; `blocks[b][low byte]` is a set
+    /// id and `udp_index[high byte]` / `tcp_index[high byte]` a block id.
     pub const fn from_parts(
         entries: &'a [Entry],
         set_starts: &'a [u32],
+        decisive: &'a [Entry],
+        decisive_starts: &'a [u32],
         blocks: &'a [[u16; 256]],
         udp_index: &'a [u16; 256],
         tcp_index: &'a [u16; 256],
@@ -69,6 +75,8 @@ impl<'a> PortTable<'a> {
         PortTable {
             entries,
             set_starts,
+            decisive,
+            decisive_starts,
             blocks,
             udp_index,
             tcp_index,
@@ -79,22 +87,42 @@ impl<'a> PortTable<'a> {
     /// ([`Entry::order_key`]); empty where no row covers the port.
     #[inline]
     pub fn lookup(&self, transport: Transport, port: u16) -> &'a [Entry] {
+        slice_of(self.entries, self.set_starts, self.set_id(transport, port))
+    }
+
+    /// The *decisive* entries covering `port`: [`lookup`](PortTable::lookup) without the
+    /// entries an earlier one dominates (see [`dominates`]). Under the resolution rules a
+    /// dominated entry never decides and never names a peer, so the hot path reads only these.
+    #[inline]
+    pub fn lookup_decisive(&self, transport: Transport, port: u16) -> &'a [Entry] {
+        slice_of(
+            self.decisive,
+            self.decisive_starts,
+            self.set_id(transport, port),
+        )
+    }
+
+    /// Both lists of [`lookup`](PortTable::lookup) and
+    /// [`lookup_decisive`](PortTable::lookup_decisive), from one index walk.
+    #[inline]
+    pub fn lookup_both(&self, transport: Transport, port: u16) -> (&'a [Entry], &'a [Entry]) {
+        let set = self.set_id(transport, port);
+        (
+            slice_of(self.entries, self.set_starts, set),
+            slice_of(self.decisive, self.decisive_starts, set),
+        )
+    }
+
+    #[inline]
+    fn set_id(&self, transport: Transport, port: u16) -> usize {
         let index = match transport {
             Transport::Udp => self.udp_index,
             Transport::Tcp => self.tcp_index,
         };
-        let block = index[usize::from(port >> 8)];
-        let Some(block) = self.blocks.get(usize::from(block)) else {
-            return &[];
-        };
-        let set = usize::from(block[usize::from(port & 0xff)]);
-        match (self.set_starts.get(set), self.set_starts.get(set + 1)) {
-            (Some(&start), Some(&end)) => self
-                .entries
-                .get(start as usize..end as usize)
-                .unwrap_or(&[]),
-            _ => &[],
-        }
+        let block = usize::from(index[usize::from(port >> 8)]);
+        self.blocks
+            .get(block)
+            .map_or(0, |block| usize::from(block[usize::from(port & 0xff)]))
     }
 
     /// The number of distinct 256-port blocks.
@@ -116,12 +144,35 @@ impl<'a> PortTable<'a> {
     }
 }
 
+#[inline]
+fn slice_of<'a>(entries: &'a [Entry], starts: &[u32], set: usize) -> &'a [Entry] {
+    match starts.get(set..set + 2) {
+        Some(&[start, end]) => entries.get(start as usize..end as usize).unwrap_or(&[]),
+        _ => &[],
+    }
+}
+
+/// Whether `earlier`, ahead of `later` in one port's resolution order, makes `later`
+/// irrelevant to the decision and to the peer: `later`'s labels are a subset of `earlier`'s
+/// (so whenever the payload confirms `later`, it confirms `earlier`; whenever it leaves `later`
+/// unknown, it leaves `earlier` unknown or confirmed), a row without a protocol is only
+/// dominated by another, and TLS on `later`'s port is TLS on `earlier`'s.
+pub fn dominates(earlier: &Entry, later: &Entry) -> bool {
+    let (e, l) = (earlier.labels.mask(), later.labels.mask());
+    l & !e == 0
+        && (l != 0 || e == 0)
+        && (!later.range.tls || earlier.range.tls)
+        && (earlier.range.is_broad() <= later.range.is_broad())
+}
+
 /// A port table built at run time from a [`Matrix`], by the same code that generates the
 /// default table at compile time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnedPortTable {
     entries: Vec<Entry>,
     set_starts: Vec<u32>,
+    decisive: Vec<Entry>,
+    decisive_starts: Vec<u32>,
     blocks: Vec<[u16; 256]>,
     udp_index: [u16; 256],
     tcp_index: [u16; 256],
@@ -137,6 +188,8 @@ impl OwnedPortTable {
         };
         let mut entries: Vec<Entry> = Vec::new();
         let mut set_starts: Vec<u32> = vec![0, 0];
+        let mut decisive: Vec<Entry> = Vec::new();
+        let mut decisive_starts: Vec<u32> = vec![0, 0];
         let mut set_ids: HashMap<Vec<Entry>, u16> = HashMap::new();
         set_ids.insert(Vec::new(), 0);
         let mut blocks: Vec<[u16; 256]> = Vec::new();
@@ -171,6 +224,16 @@ impl OwnedPortTable {
                         entries.extend_from_slice(&covering);
                         let end = u32::try_from(entries.len()).map_err(|_| too_large())?;
                         set_starts.push(end);
+                        for (i, entry) in covering.iter().enumerate() {
+                            if !covering[..i]
+                                .iter()
+                                .any(|earlier| dominates(earlier, entry))
+                            {
+                                decisive.push(*entry);
+                            }
+                        }
+                        let end = u32::try_from(decisive.len()).map_err(|_| too_large())?;
+                        decisive_starts.push(end);
                         set_ids.insert(covering, id);
                         id
                     }
@@ -198,6 +261,8 @@ impl OwnedPortTable {
         Ok(OwnedPortTable {
             entries,
             set_starts,
+            decisive,
+            decisive_starts,
             blocks,
             udp_index: indexes[0],
             tcp_index: indexes[1],
@@ -209,6 +274,8 @@ impl OwnedPortTable {
         PortTable::from_parts(
             &self.entries,
             &self.set_starts,
+            &self.decisive,
+            &self.decisive_starts,
             &self.blocks,
             &self.udp_index,
             &self.tcp_index,
@@ -225,37 +292,19 @@ impl OwnedPortTable {
             "// @generated by swyx_matrix::OwnedPortTable::to_rust_source from {source}.\n\
              // Do not edit: change the matrix file and rebuild.\n"
         );
-        let _ = writeln!(
-            out,
-            "static ENTRIES: [::swyx_matrix::Entry; {}] = [",
-            self.entries.len()
-        );
-        for e in &self.entries {
-            let labels: Vec<String> = e
-                .labels
-                .iter()
-                .map(|l| format!("::swyx_matrix::Label::{}", l.variant()))
-                .collect();
-            let _ = writeln!(
-                out,
-                "    ::swyx_matrix::Entry {{ row: {}, component: ::swyx_matrix::Component::{}, \
-                 labels: ::swyx_matrix::Labels::new(&[{}]), role: ::swyx_matrix::Role::{:?}, \
-                 range: ::swyx_matrix::PortRange {{ low: {}, high: {}, tls: {} }} }},",
-                e.row,
-                e.component.variant(),
-                labels.join(", "),
-                e.role,
-                e.range.low,
-                e.range.high,
-                e.range.tls
-            );
-        }
-        out.push_str("];\n\n");
+        write_entries(&mut out, "ENTRIES", &self.entries);
+        write_entries(&mut out, "DECISIVE", &self.decisive);
         let _ = writeln!(
             out,
             "static SET_STARTS: [u32; {}] = {:?};\n",
             self.set_starts.len(),
             self.set_starts
+        );
+        let _ = writeln!(
+            out,
+            "static DECISIVE_STARTS: [u32; {}] = {:?};\n",
+            self.decisive_starts.len(),
+            self.decisive_starts
         );
         let _ = writeln!(
             out,
@@ -279,11 +328,40 @@ impl OwnedPortTable {
         let _ = writeln!(
             out,
             "/// The port table generated from {source}.\n\
-             pub static {name}: ::swyx_matrix::PortTable<'static> = \
-             ::swyx_matrix::PortTable::from_parts(&ENTRIES, &SET_STARTS, &BLOCKS, &UDP_INDEX, &TCP_INDEX);"
+             pub static {name}: ::swyx_matrix::PortTable<'static> = ::swyx_matrix::PortTable::from_parts(\
+             &ENTRIES, &SET_STARTS, &DECISIVE, &DECISIVE_STARTS, &BLOCKS, &UDP_INDEX, &TCP_INDEX);"
         );
         out
     }
+}
+
+fn write_entries(out: &mut String, name: &str, entries: &[Entry]) {
+    let _ = writeln!(
+        out,
+        "static {name}: [::swyx_matrix::Entry; {}] = [",
+        entries.len()
+    );
+    for e in entries {
+        let labels: Vec<String> = e
+            .labels
+            .iter()
+            .map(|l| format!("::swyx_matrix::Label::{}", l.variant()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    ::swyx_matrix::Entry {{ row: {}, component: ::swyx_matrix::Component::{}, \
+                 labels: ::swyx_matrix::Labels::new(&[{}]), role: ::swyx_matrix::Role::{:?}, \
+                 range: ::swyx_matrix::PortRange {{ low: {}, high: {}, tls: {} }} }},",
+            e.row,
+            e.component.variant(),
+            labels.join(", "),
+            e.role,
+            e.range.low,
+            e.range.high,
+            e.range.tls
+        );
+    }
+    out.push_str("];\n\n");
 }
 
 /// Every (row, range) of `matrix` that applies to `transport`.

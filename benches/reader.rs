@@ -1,0 +1,83 @@
+//! Reading a capture: `swyx_pcap::CaptureReader` beside plain `pcap_parser::LegacyPcapReader`
+//! iteration over the same in-memory bytes (the baseline a user would otherwise write), and
+//! the reader followed by the classifier, in one group with bytes/s throughput.
+//!
+//! ```text
+//! cargo bench --bench reader
+//! ```
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError};
+use swyx_traffic::classify::{Classifier, LinkType};
+use swyx_traffic::pcap::CaptureReader;
+use swyx_traffic::scenario::write_mix_capture;
+
+/// Packets in the benchmarked capture (about 9 MB of the SwyxWare mix).
+const PACKETS: u64 = 50_000;
+
+fn reader(c: &mut Criterion) {
+    let mut capture = Vec::new();
+    write_mix_capture(&mut capture, PACKETS).expect("writing to memory");
+    let mut group = c.benchmark_group("reader");
+    group.throughput(Throughput::Bytes(capture.len() as u64));
+
+    group.bench_function("swyx_pcap::CaptureReader", |b| {
+        b.iter(|| {
+            let mut reader =
+                CaptureReader::new(black_box(capture.as_slice())).expect("valid capture");
+            let mut bytes = 0usize;
+            while let Some(record) = reader.next_record().expect("valid capture") {
+                bytes += record.data.len();
+            }
+            bytes
+        })
+    });
+
+    group.bench_function("pcap_parser::LegacyPcapReader", |b| {
+        b.iter(|| {
+            let mut reader = LegacyPcapReader::new(64 * 1024, black_box(capture.as_slice()))
+                .expect("valid capture");
+            let mut bytes = 0usize;
+            loop {
+                match reader.next() {
+                    Ok((offset, block)) => {
+                        if let PcapBlockOwned::Legacy(packet) = block {
+                            bytes += packet.data.len();
+                        }
+                        reader.consume(offset);
+                    }
+                    Err(PcapError::Eof) => break,
+                    Err(PcapError::Incomplete(_)) => reader.refill().expect("refill"),
+                    Err(error) => panic!("{error:?}"),
+                }
+            }
+            bytes
+        })
+    });
+
+    group.bench_function("swyx_pcap::CaptureReader + classify", |b| {
+        let classifier = Classifier::swyxware_2013();
+        b.iter(|| {
+            let mut reader =
+                CaptureReader::new(black_box(capture.as_slice())).expect("valid capture");
+            let mut labelled = 0usize;
+            while let Some(record) = reader.next_record().expect("valid capture") {
+                let link = LinkType::from_linktype(record.link_type).unwrap_or(LinkType::Ethernet);
+                labelled += usize::from(
+                    classifier
+                        .classify_link(link, record.data)
+                        .label()
+                        .is_some(),
+                );
+            }
+            labelled
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, reader);
+criterion_main!(benches);

@@ -1,0 +1,461 @@
+//! The reader and the classifier on real captures from public projects, when they are present
+//! in `../shared/captures` (they are not part of this repository: their licences differ).
+//!
+//! Expected counts were obtained with Wireshark's `tshark` 4.x on the same files, e.g.
+//! `tshark -r F -Y 'sip && udp.port==5060' | wc -l`, `tshark -r F -Y 'tcp.port==1720' | wc -l`,
+//! `tshark -r F -d udp.port==5000,rtp -Y 'rtp && udp.port==5000' | wc -l`; the filter used is
+//! written next to each constant.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use swyx_traffic::classify::{
+    Classification, Classifier, Component, Evidence, Label, LinkType, Reason, Transport,
+};
+use swyx_traffic::pcap::CaptureReader;
+
+fn captures_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!(
+            "note: {} is absent; real-capture tests skipped",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// What one packet became.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Got {
+    Labelled(Label, Component, Evidence),
+    Unclassified(Reason),
+}
+
+/// One classified packet, owning what the tests look at.
+#[derive(Debug, Clone)]
+struct Seen {
+    got: Got,
+    transport: Option<Transport>,
+    ports: (u16, u16),
+    payload: Vec<u8>,
+    rtcp: bool,
+}
+
+impl Seen {
+    fn on_port(&self, transport: Transport, port: u16) -> bool {
+        self.transport == Some(transport) && (self.ports.0 == port || self.ports.1 == port)
+    }
+}
+
+fn seen(result: &Classification<'_>) -> Seen {
+    let got = match (result.decision(), result.reason()) {
+        (Some(d), _) => Got::Labelled(d.label, d.component, d.evidence),
+        (None, reason) => Got::Unclassified(reason.unwrap_or(Reason::NotIp)),
+    };
+    Seen {
+        got,
+        transport: result.transport(),
+        ports: result.packet.map_or((0, 0), |p| (p.src_port, p.dst_port)),
+        payload: result.payload().to_vec(),
+        rtcp: result.decision().is_some_and(|d| d.rtcp),
+    }
+}
+
+/// Every packet of `file`, classified; panics if the reader stops before the end.
+fn read(dir: &Path, file: &str) -> Vec<Seen> {
+    let classifier = Classifier::swyxware_2013();
+    let mut reader = CaptureReader::open(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let mut packets = Vec::new();
+    while let Some(record) = reader
+        .next_record()
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
+    {
+        assert_eq!(record.index, packets.len() as u64, "{file}");
+        let result = match LinkType::from_linktype(record.link_type) {
+            Some(link) => classifier.classify_link(link, record.data),
+            None => panic!("{file}: unexpected link type {}", record.link_type),
+        };
+        packets.push(seen(&result));
+    }
+    packets
+}
+
+fn tally<'a>(packets: impl IntoIterator<Item = &'a Seen>) -> BTreeMap<Got, usize> {
+    let mut tally = BTreeMap::new();
+    for packet in packets {
+        *tally.entry(packet.got).or_default() += 1;
+    }
+    tally
+}
+
+fn count(packets: &[Seen], what: impl Fn(&Seen) -> bool) -> usize {
+    packets.iter().filter(|p| what(p)).count()
+}
+
+/// Packets per capture, as `capinfos -c` (and tshark) count them.
+const PACKETS: [(&str, usize); 43] = [
+    ("heplify/ipip0.pcap", 8),
+    ("heplify/sip_ipv4_tcp.pcap", 84),
+    ("heplify/sip_ipv4_tcp_fragmented.pcap", 1542),
+    ("ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap", 1552),
+    ("ndpi/KakaoTalk_talk.pcap", 3203),
+    ("ndpi/NTPv2.pcap", 1),
+    ("ndpi/dns_fragmented.pcap", 66),
+    ("ndpi/ftp.pcap", 209),
+    ("ndpi/h323.pcap", 75),
+    ("ndpi/hls.pcapng", 13),
+    ("ndpi/http_on_sip_port.pcapng", 4),
+    ("ndpi/log4j-webapp-exploit.pcap", 426),
+    ("ndpi/rtp.pcapng", 112),
+    ("ndpi/sip.pcap", 112),
+    ("ndpi/sip_hello.pcapng", 30),
+    ("ndpi/sites.pcapng", 699),
+    ("sngrep/ipip.pcap", 4),
+    ("sngrep/ipv6frag.pcap", 34),
+    ("suricata-verify/cldap.pcap", 2),
+    ("suricata-verify/decode-sll2-01.pcap", 5),
+    ("suricata-verify/sip-tcp.pcap", 11),
+    ("tcpdump/ipv4_tcp_http_xml.pcap", 1),
+    ("tcpdump/ntp-control.pcap", 21),
+    ("tcpdump/ntp.pcap", 8),
+    ("tcpdump/quic_handshake_truncated.pcap", 18),
+    ("wireshark-wiki/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap", 7217),
+    ("wireshark-wiki/LtoZ_rtpFilter_fail_2.pcap", 1221),
+    ("wireshark-wiki/SIP_CALL_RTP_G711.pcap", 4269),
+    ("wireshark-wiki/SIP_DTMF2.cap.pcap", 1360),
+    ("wireshark-wiki/T38.pcap", 18),
+    ("wireshark-wiki/h263-over-rtp.pcap", 49),
+    ("wireshark-wiki/many_interfaces.pcapng", 64),
+    ("wireshark-wiki/rtp_example.raw.pcap", 499),
+    ("wireshark-wiki/sip-rtp-g711.pcap", 852),
+    ("wireshark-wiki/tel2.dump.pcap", 19614),
+    ("zeek/ftp-ipv6.pcap", 136),
+    ("zeek/ldap-issue-32.pcapng", 6),
+    ("zeek/ntp-no-extensions-mac.pcap", 1),
+    ("zeek/openjdk-25.0.2-zeek.org.pcap", 6),
+    ("zeek/ldap-simpleauth.pcap", 12),
+    ("zeek/communityid-tcp-snaplen96.pcap", 12),
+    ("zeek/vlan-qinqinq.pcap", 14),
+    ("zeek/sip-wireshark.pcap", 81),
+];
+
+#[test]
+fn every_capture_is_read_to_its_end() {
+    let Some(dir) = captures_dir() else { return };
+    let mut listed = 0;
+    for line in std::fs::read_to_string(dir.join("MANIFEST.tsv"))
+        .expect("MANIFEST.tsv")
+        .lines()
+        .skip(1)
+    {
+        let file = line.split('\t').next().expect("file column");
+        let expected = PACKETS
+            .iter()
+            .find(|(f, _)| *f == file)
+            .unwrap_or_else(|| panic!("{file} has no expected count"))
+            .1;
+        assert_eq!(read(&dir, file).len(), expected, "{file}");
+        listed += 1;
+    }
+    assert_eq!(listed, PACKETS.len());
+}
+
+/// `tshark -r F -Y 'sip && udp.port==5060' | wc -l` for captures with SIP over UDP 5060.
+const SIP_UDP_5060: [(&str, usize); 10] = [
+    ("ndpi/sip.pcap", 81),
+    ("zeek/sip-wireshark.pcap", 81),
+    ("heplify/ipip0.pcap", 8),
+    ("wireshark-wiki/T38.pcap", 18),
+    ("wireshark-wiki/SIP_DTMF2.cap.pcap", 29),
+    ("wireshark-wiki/sip-rtp-g711.pcap", 10),
+    ("wireshark-wiki/h263-over-rtp.pcap", 4),
+    ("wireshark-wiki/LtoZ_rtpFilter_fail_2.pcap", 21),
+    ("ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap", 92),
+    ("ndpi/sip_hello.pcapng", 8),
+];
+
+#[test]
+fn sip_on_udp_5060_is_sip_confirmed_where_a_message_starts() {
+    let Some(dir) = captures_dir() else { return };
+    for (file, messages) in SIP_UDP_5060 {
+        let packets = read(&dir, file);
+        let confirmed = count(&packets, |p| {
+            p.on_port(Transport::Udp, 5060)
+                && matches!(p.got, Got::Labelled(Label::Sip, _, Evidence::Confirmed))
+        });
+        assert_eq!(
+            confirmed,
+            messages,
+            "{file}: {:?}",
+            tally(packets.iter().filter(|p| p.on_port(Transport::Udp, 5060)))
+        );
+        // 5060 <-> 5060 is the SwyxServer's (first in matrix order among the narrowest rows).
+        for packet in packets.iter().filter(|p| p.ports == (5060, 5060)) {
+            if let Got::Labelled(Label::Sip, component, _) = packet.got {
+                assert_eq!(component, Component::SwyxServer, "{file}");
+            }
+        }
+    }
+}
+
+#[test]
+fn sip_over_tcp_5060_is_sip_on_every_segment() {
+    let Some(dir) = captures_dir() else { return };
+    // (file, `tcp.port==5060` frames, segments that start a SIP message). tshark marks 7 and 2
+    // frames SIP (`sip && tcp.port==5060`): it shows reassembled messages on their last
+    // segment, the classifier confirms on their first.
+    for (file, segments, starts) in [
+        ("heplify/sip_ipv4_tcp.pcap", 16, 7),
+        ("suricata-verify/sip-tcp.pcap", 11, 2),
+    ] {
+        let packets = read(&dir, file);
+        let on_5060: Vec<&Seen> = packets
+            .iter()
+            .filter(|p| p.on_port(Transport::Tcp, 5060))
+            .collect();
+        assert_eq!(on_5060.len(), segments, "{file}");
+        assert!(
+            on_5060
+                .iter()
+                .all(|p| matches!(p.got, Got::Labelled(Label::Sip, Component::SwyxServer, _))),
+            "{file}: {:?}",
+            tally(on_5060.iter().copied())
+        );
+        let confirmed = on_5060
+            .iter()
+            .filter(|p| matches!(p.got, Got::Labelled(_, _, Evidence::Confirmed)))
+            .count();
+        assert_eq!(confirmed, starts, "{file}");
+    }
+}
+
+#[test]
+fn http_on_the_sip_port_is_sip_by_port_only() {
+    let Some(dir) = captures_dir() else { return };
+    // `tshark -Y 'tcp.port==5060'`: 4 frames. TCP payload only confirms, never contradicts.
+    let packets = read(&dir, "ndpi/http_on_sip_port.pcapng");
+    assert_eq!(packets.len(), 4);
+    for packet in &packets {
+        assert_eq!(
+            packet.got,
+            Got::Labelled(Label::Sip, Component::SwyxServer, Evidence::PortOnly)
+        );
+    }
+}
+
+#[test]
+fn hello_on_udp_5060_contradicts_sip() {
+    let Some(dir) = captures_dir() else { return };
+    let packets = read(&dir, "ndpi/sip_hello.pcapng");
+    // `tshark -Y 'udp contains "hello"'`: 22 frames; the other 8 are REGISTER / 401 exchanges.
+    let hellos: Vec<&Seen> = packets
+        .iter()
+        .filter(|p| p.payload.windows(5).any(|w| w == b"hello"))
+        .collect();
+    assert_eq!(hellos.len(), 22);
+    assert!(hellos
+        .iter()
+        .all(|p| p.got == Got::Unclassified(Reason::PayloadContradicts)));
+    assert_eq!(
+        count(&packets, |p| matches!(p.got, Got::Labelled(Label::Sip, ..))),
+        8
+    );
+}
+
+#[test]
+fn rtp_on_matrix_ranges_is_rtp() {
+    let Some(dir) = captures_dir() else { return };
+    // rtp_example.raw.pcap: RTP 5000 -> 2006 (`tshark -d udp.port==5000,rtp -Y 'rtp &&
+    // udp.port==5000'`: 465) and one RTCP on 5001. 5000 lies on the S315's 5000-5009 (narrower
+    // than the L4xx's 5000-5020).
+    let packets = read(&dir, "wireshark-wiki/rtp_example.raw.pcap");
+    let rtp = count(&packets, |p| {
+        p.on_port(Transport::Udp, 5000)
+            && p.got == Got::Labelled(Label::Rtp, Component::SwyxPhoneS315, Evidence::Confirmed)
+    });
+    assert_eq!(rtp, 465);
+    assert_eq!(
+        count(&packets, |p| p.on_port(Transport::Udp, 5001) && p.rtcp),
+        1
+    );
+
+    // rtp.pcapng: H.263 RTP on UDP 6000 (`tshark -Y 'udp.port==6000'`: 15 frames, all RTP with
+    // `-d udp.port==6000,rtp`) and RTP to 6008 in VLAN 1508 (`udp.dstport==6008`: 30):
+    // MediaPack's 6000-6010 (narrower than SwyxConnect 6xxx's range). With
+    // `-d udp.port==6008,rtp` tshark decodes 29 of the 30 as RTP and reports "Unknown RTP
+    // version" for the other, which the classifier finds contradicted.
+    let packets = read(&dir, "ndpi/rtp.pcapng");
+    let rtp_6000 = count(&packets, |p| {
+        p.on_port(Transport::Udp, 6000)
+            && matches!(
+                p.got,
+                Got::Labelled(Label::Rtp, Component::MediaPack, Evidence::Confirmed)
+            )
+    });
+    assert_eq!(rtp_6000, 15);
+    let rtp_6008 = count(&packets, |p| {
+        p.transport == Some(Transport::Udp)
+            && p.ports.1 == 6008
+            && matches!(p.got, Got::Labelled(Label::Rtp, _, Evidence::Confirmed))
+    });
+    assert_eq!(rtp_6008, 29);
+    let odd = count(&packets, |p| {
+        p.ports.1 == 6008 && p.got == Got::Unclassified(Reason::PayloadContradicts)
+    });
+    assert_eq!(odd, 1);
+    // RTP over TCP 5000 (RFC 4571): no TCP row but SwyxDect 800's broad one, unconfirmed.
+    assert!(packets
+        .iter()
+        .filter(|p| p.on_port(Transport::Tcp, 5000))
+        .all(|p| p.got == Got::Unclassified(Reason::BroadRowWithoutEvidence)));
+}
+
+#[test]
+fn t38_on_a_dect_800_rtp_range_is_left_unclassified() {
+    let Some(dir) = captures_dir() else { return };
+    // LtoZ_rtpFilter_fail_2.pcap: UDPTL 16394 <-> 16422 (`tshark -Y t38`: 1063 frames, 3 of
+    // which are stray RTP on the fax 5-tuple). 16394 and 16422 are covered only by SwyxDect
+    // 800's RTP 16384-32767 and H.323/RAS/SIP 2048-65535 rows, both broad: UDPTL confirms
+    // neither (T.38 is not on those rows), so the rules leave the fax unclassified.
+    let packets = read(&dir, "wireshark-wiki/LtoZ_rtpFilter_fail_2.pcap");
+    let fax: Vec<&Seen> = packets
+        .iter()
+        .filter(|p| p.on_port(Transport::Udp, 16394))
+        .collect();
+    assert_eq!(fax.len(), 1063);
+    let t = tally(fax.iter().copied());
+    assert_eq!(
+        t.get(&Got::Unclassified(Reason::BroadRowWithoutEvidence)),
+        Some(&1060),
+        "{t:?}"
+    );
+    assert_eq!(
+        t.get(&Got::Labelled(
+            Label::Rtp,
+            Component::SwyxDect800,
+            Evidence::Confirmed
+        )),
+        Some(&3),
+        "{t:?}"
+    );
+    // The G.711 call before the re-INVITE (`tshark -Y rtp`: 81) is RTP on SwyxDect 800's range.
+    let rtp = count(&packets, |p| {
+        p.on_port(Transport::Udp, 16392)
+            && p.got == Got::Labelled(Label::Rtp, Component::SwyxDect800, Evidence::Confirmed)
+    });
+    assert_eq!(rtp, 81);
+    assert_eq!(
+        count(&packets, |p| matches!(p.got, Got::Labelled(Label::T38, ..))),
+        0
+    );
+}
+
+#[test]
+fn ntp_on_123_is_ntp() {
+    let Some(dir) = captures_dir() else { return };
+    // `tshark -Y ntp`: 8, 1 (NTPv2 mode 7 from 123 to 80) and 21 (mode 6 over IPv6).
+    for (file, ntp) in [
+        ("tcpdump/ntp.pcap", 8),
+        ("ndpi/NTPv2.pcap", 1),
+        ("tcpdump/ntp-control.pcap", 21),
+    ] {
+        let packets = read(&dir, file);
+        let labelled = count(&packets, |p| {
+            p.on_port(Transport::Udp, 123)
+                && p.got == Got::Labelled(Label::Ntp, Component::SwyxPhoneL4xx, Evidence::Confirmed)
+        });
+        assert_eq!(labelled, ntp, "{file}: {:?}", tally(&packets));
+    }
+}
+
+#[test]
+fn ftp_control_on_21_is_ftp() {
+    let Some(dir) = captures_dir() else { return };
+    // `tshark -Y 'tcp.port==21'`: 68 and 91 frames. Both FTP rows of the matrix connect to 21;
+    // SwyxWare Administration's comes first.
+    for (file, frames) in [("ndpi/ftp.pcap", 68), ("zeek/ftp-ipv6.pcap", 91)] {
+        let packets = read(&dir, file);
+        let on_21: Vec<&Seen> = packets
+            .iter()
+            .filter(|p| p.on_port(Transport::Tcp, 21))
+            .collect();
+        assert_eq!(on_21.len(), frames, "{file}");
+        assert!(
+            on_21.iter().all(|p| matches!(
+                p.got,
+                Got::Labelled(Label::Ftp, Component::SwyxWareAdministration, _)
+            )),
+            "{file}"
+        );
+        assert!(
+            on_21
+                .iter()
+                .any(|p| matches!(p.got, Got::Labelled(_, _, Evidence::Confirmed))),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn h225_on_1720_is_h323() {
+    let Some(dir) = captures_dir() else { return };
+    // `tshark -Y 'tcp.port==1720'`: 38, 11 and 269 frames.
+    for (file, frames) in [
+        ("ndpi/h323.pcap", 38),
+        ("wireshark-wiki/rtp_example.raw.pcap", 11),
+        ("wireshark-wiki/tel2.dump.pcap", 269),
+    ] {
+        let packets = read(&dir, file);
+        let on_1720: Vec<&Seen> = packets
+            .iter()
+            .filter(|p| p.on_port(Transport::Tcp, 1720))
+            .collect();
+        assert_eq!(on_1720.len(), frames, "{file}");
+        assert!(
+            on_1720.iter().all(|p| matches!(
+                p.got,
+                Got::Labelled(Label::H323, Component::PhoneManager, _)
+            )),
+            "{file}"
+        );
+        // Segments starting with TPKT + Q.931 are confirmed.
+        for packet in &on_1720 {
+            let tpkt_q931 =
+                packet.payload.len() > 4 && packet.payload[..2] == [3, 0] && packet.payload[4] == 8;
+            if tpkt_q931 {
+                assert!(
+                    matches!(packet.got, Got::Labelled(_, _, Evidence::Confirmed)),
+                    "{file}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn ldap_on_389_is_not_on_the_matrix() {
+    let Some(dir) = captures_dir() else { return };
+    // `tshark -Y 'tcp.port==389'`: 6 frames; `udp.port==389`: 2 (CLDAP). The matrix has LDAP
+    // on 712 only: the clients' ephemeral ports leave SwyxDect 800's broad rows, unconfirmed.
+    for (file, frames) in [
+        ("zeek/ldap-issue-32.pcapng", 6),
+        ("suricata-verify/cldap.pcap", 2),
+    ] {
+        let packets = read(&dir, file);
+        assert_eq!(
+            count(&packets, |p| p.ports.0 == 389 || p.ports.1 == 389),
+            frames,
+            "{file}"
+        );
+        assert!(
+            packets
+                .iter()
+                .all(|p| p.got == Got::Unclassified(Reason::BroadRowWithoutEvidence)),
+            "{file}: {:?}",
+            tally(&packets)
+        );
+    }
+}
