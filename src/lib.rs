@@ -17,3 +17,8 @@ pub use swyx_pcap as pcap;
 pub mod fuzzing;
 pub mod scenario;
 pub mod synth;
+
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
