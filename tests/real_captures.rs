@@ -356,11 +356,13 @@ fn t38_on_a_dect_800_rtp_range_is_left_unclassified() {
 #[test]
 fn ntp_on_123_is_ntp() {
     let Some(dir) = captures_dir() else { return };
-    // `tshark -Y ntp`: 8, 1 (NTPv2 mode 7 from 123 to 80) and 21 (mode 6 over IPv6).
+    // `tshark -Y ntp`: 8, 1 (NTPv2 mode 7 from 123 to 80), 21 (mode 6 over IPv6) and 1 (an
+    // NTPv2 server reply with the reserved stratum 32).
     for (file, ntp) in [
         ("tcpdump/ntp.pcap", 8),
         ("ndpi/NTPv2.pcap", 1),
         ("tcpdump/ntp-control.pcap", 21),
+        ("zeek/ntp-no-extensions-mac.pcap", 1),
     ] {
         let packets = read(&dir, file);
         let labelled = count(&packets, |p| {

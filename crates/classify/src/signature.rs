@@ -224,9 +224,11 @@ pub fn ldap(payload: &[u8], wire_len: usize, datagram: bool) -> bool {
 }
 
 /// An NTP packet: version 1-4 and a mode other than 0. Modes 1-5 carry the 48-byte header;
-/// control (6) and private (7) messages at least their 12-byte (6) or 4-byte (7) header.
+/// control (6) and private (7) messages at least their 12-byte (6) or 4-byte (7) header. The
+/// stratum is not checked: values above 16 are reserved, but dissectors accept them, and on
+/// port 123 a stricter check would only contradict odd servers.
 pub fn ntp(payload: &[u8], wire_len: usize) -> bool {
-    let [first, stratum, ..] = *payload else {
+    let Some(&first) = payload.first() else {
         return false;
     };
     let version = (first >> 3) & 0x07;
@@ -235,7 +237,7 @@ pub fn ntp(payload: &[u8], wire_len: usize) -> bool {
         return false;
     }
     match mode {
-        1..=5 => wire_len >= 48 && stratum <= 16,
+        1..=5 => wire_len >= 48,
         6 => wire_len >= 12,
         7 => wire_len >= 4,
         _ => false,
