@@ -36,16 +36,7 @@ use swyx_pcap::{CaptureError, CaptureReader, ReaderOptions};
 
 /// The link types [`classify_frame`] chooses from: its first input byte modulo 8 is an index
 /// into this array.
-pub const LINK_TYPES: [LinkType; 8] = [
-    LinkType::Ethernet,
-    LinkType::RawIp,
-    LinkType::Ipv4,
-    LinkType::Ipv6,
-    LinkType::LinuxSll,
-    LinkType::LinuxSll2,
-    LinkType::Null,
-    LinkType::Loop,
-];
+pub const LINK_TYPES: [LinkType; 8] = LinkType::ALL;
 
 /// Ports where the SwyxWare 2013 matrix has rows, range boundaries or resolution rules worth
 /// reaching; generators take them (or a neighbour, one above or below) when a flag bit says so.

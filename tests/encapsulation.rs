@@ -62,16 +62,7 @@ fn samples() -> Vec<(FrameSpec, Label)> {
     ]
 }
 
-const LINKS: [LinkType; 8] = [
-    LinkType::Ethernet,
-    LinkType::RawIp,
-    LinkType::Ipv4,
-    LinkType::Ipv6,
-    LinkType::LinuxSll,
-    LinkType::LinuxSll2,
-    LinkType::Null,
-    LinkType::Loop,
-];
+const LINKS: [LinkType; 8] = LinkType::ALL;
 
 #[test]
 fn every_link_type_and_ip_version_gives_the_same_label() {

@@ -9,16 +9,7 @@ use swyx_classify::{
 };
 use swyx_traffic::synth::{payload, FrameSpec};
 
-const LINKS: [LinkType; 8] = [
-    LinkType::Ethernet,
-    LinkType::RawIp,
-    LinkType::Ipv4,
-    LinkType::Ipv6,
-    LinkType::LinuxSll,
-    LinkType::LinuxSll2,
-    LinkType::Null,
-    LinkType::Loop,
-];
+const LINKS: [LinkType; 8] = LinkType::ALL;
 
 /// Ports of the matrix and their neighbours, so generated packets hit rows often.
 const INTERESTING: &[u16] = &[

@@ -177,11 +177,9 @@ impl<'t> Classifier<'t> {
     /// Classifies a decoded [`Packet`].
     #[inline]
     pub fn classify_packet<'a>(&self, packet: &Packet<'a>) -> Classification<'a> {
-        let dst = self.table.lookup_both(packet.transport, packet.dst_port);
-        let src = self.table.lookup_both(packet.transport, packet.src_port);
         Classification {
             packet: Some(*packet),
-            outcome: resolve::resolve(packet, dst, src),
+            outcome: resolve::resolve(&self.table, packet),
         }
     }
 

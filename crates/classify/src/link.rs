@@ -28,6 +28,18 @@ pub enum LinkType {
 }
 
 impl LinkType {
+    /// Every link type the classifier reads.
+    pub const ALL: [LinkType; 8] = [
+        LinkType::Ethernet,
+        LinkType::RawIp,
+        LinkType::Ipv4,
+        LinkType::Ipv6,
+        LinkType::LinuxSll,
+        LinkType::LinuxSll2,
+        LinkType::Null,
+        LinkType::Loop,
+    ];
+
     /// The link type of a pcap/pcapng `LINKTYPE_` number: 1 Ethernet; 101, 12 and 14 raw IP
     /// (12 and 14 are the historical DLT values some writers still use); 228 raw IPv4;
     /// 229 raw IPv6; 113 Linux SLL; 276 Linux SLL2; 0 BSD NULL; 108 OpenBSD loopback.

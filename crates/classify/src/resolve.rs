@@ -5,8 +5,8 @@
 
 use crate::signature;
 use crate::{
-    Candidate, Decision, Entry, Evidence, Label, Outcome, Packet, PayloadCheck, Reason, Side,
-    Transport,
+    Candidate, Decision, Entry, Evidence, Label, Outcome, Packet, PayloadCheck, PortTable, Reason,
+    Side, Transport,
 };
 
 /// Labels without a signature on UDP (nothing can confirm or contradict them there).
@@ -225,17 +225,15 @@ fn best_of_side(
     unknown
 }
 
-/// The entries covering one port: all of them, and the decisive ones the scan reads.
-pub(crate) type Covering<'t> = (&'t [Entry], &'t [Entry]);
-
-/// Applies the resolution rules to the entries covering each port.
+/// Applies the resolution rules to the decisive entries of each port (see
+/// [`PortTable::lookup_decisive`](crate::PortTable::lookup_decisive)).
 #[inline]
-pub(crate) fn resolve(packet: &Packet<'_>, dst: Covering<'_>, src: Covering<'_>) -> Outcome {
-    if dst.0.is_empty() && src.0.is_empty() {
+pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
+    let dst_entries = table.lookup_decisive(packet.transport, packet.dst_port);
+    let src_entries = table.lookup_decisive(packet.transport, packet.src_port);
+    if dst_entries.is_empty() && src_entries.is_empty() {
         return Outcome::Unclassified(Reason::NoMatrixRow);
     }
-    let (dst_all, dst_entries) = dst;
-    let (src_all, src_entries) = src;
     let mut signatures = Signatures::new(packet);
     let dst = best_of_side(dst_entries, &mut signatures, None, None);
     // A confirmed destination entry beats every source entry of equal or greater (width, role).
@@ -255,7 +253,7 @@ pub(crate) fn resolve(packet: &Packet<'_>, dst: Covering<'_>, src: Covering<'_>)
         (Some(d), None) => (Side::Destination, dst_entries, d),
         (None, Some(s)) => (Side::Source, src_entries, s),
         (None, None) => {
-            return Outcome::Unclassified(unclassified_reason(&mut signatures, dst_all, src_all))
+            return Outcome::Unclassified(unclassified_reason(&mut signatures, table, packet))
         }
     };
     let winner = &entries[best.index];
@@ -288,9 +286,11 @@ pub(crate) fn resolve(packet: &Packet<'_>, dst: Covering<'_>, src: Covering<'_>)
 #[cold]
 fn unclassified_reason(
     signatures: &mut Signatures<'_>,
-    dst_entries: &[Entry],
-    src_entries: &[Entry],
+    table: &PortTable<'_>,
+    packet: &Packet<'_>,
 ) -> Reason {
+    let dst_entries = table.lookup(packet.transport, packet.dst_port);
+    let src_entries = table.lookup(packet.transport, packet.src_port);
     let mut broad_dropped = false;
     for entry in dst_entries.iter().chain(src_entries) {
         if let (check, Some(_)) = signatures.check(entry) {

@@ -224,11 +224,11 @@ pub fn ldap(payload: &[u8], wire_len: usize, datagram: bool) -> bool {
 }
 
 /// An NTP packet: version 1-4 and a mode other than 0. Modes 1-5 carry the 48-byte header;
-/// control (6) and private (7) messages at least their 12-byte (6) or 4-byte (7) header. The
-/// stratum is not checked: values above 16 are reserved, but dissectors accept them, and on
-/// port 123 a stricter check would only contradict odd servers.
+/// control (6) and private (7) messages at least their 12-byte (6) or 4-byte (7) header. In
+/// modes 1-5 the stratum is 0-16 (RFC 5905; above is reserved): without that check, ASCII text
+/// starting with `I` or `!` would pass as NTPv1.
 pub fn ntp(payload: &[u8], wire_len: usize) -> bool {
-    let Some(&first) = payload.first() else {
+    let [first, stratum, ..] = *payload else {
         return false;
     };
     let version = (first >> 3) & 0x07;
@@ -237,7 +237,7 @@ pub fn ntp(payload: &[u8], wire_len: usize) -> bool {
         return false;
     }
     match mode {
-        1..=5 => wire_len >= 48,
+        1..=5 => wire_len >= 48 && stratum <= 16,
         6 => wire_len >= 12,
         7 => wire_len >= 4,
         _ => false,

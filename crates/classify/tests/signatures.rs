@@ -306,8 +306,11 @@ fn ntp_near_misses() {
     assert!(!whole(ntp, &packet));
     packet[0] = 0x23;
     assert!(!whole(ntp, &packet[..47]), "47 bytes");
-    packet[1] = 32;
-    assert!(whole(ntp, &packet), "a reserved stratum is still NTP");
+    packet[1] = 17;
+    assert!(!whole(ntp, &packet), "stratum 17 is reserved");
+    let mut text = b"INVITE sip:201@10.1.1.10 SIP/2.0\r\n".to_vec();
+    text.resize(64, b'x');
+    assert!(!whole(ntp, &text), "text that starts like NTPv1 mode 1");
     assert!(
         !whole(ntp, &[0x16, 0x01, 0, 1]),
         "control message shorter than its header"
