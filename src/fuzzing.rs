@@ -386,14 +386,15 @@ impl Checker<'_, '_> {
             winner.check
         );
 
-        // The peer: the best counting row on the other port that carries the label (or none).
+        // The peer: the best counting narrow row on the other port that carries the label (or
+        // none). Broad rows never name a peer.
         let mut peers: Vec<Candidate> = Vec::new();
-        for c in candidates.iter().filter(|c| c.side != decision.side) {
+        for c in candidates
+            .iter()
+            .filter(|c| c.side != decision.side && !c.range.is_broad())
+        {
             let labels = self.row_labels(c);
             if labels.is_empty() {
-                if c.range.is_broad() {
-                    continue;
-                }
                 let mut as_peer = *c;
                 as_peer.label = Some(label);
                 if as_peer.counts() {

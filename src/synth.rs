@@ -237,7 +237,7 @@ impl FrameSpec {
         out
     }
 
-    /// The packet framed for `link`.
+    /// The packet framed for `link` (raw IP for a link type this builder does not know).
     pub fn link(&self, link: LinkType) -> Vec<u8> {
         let ip = self.ip();
         let mut out = Vec::with_capacity(ip.len() + 20);
@@ -262,6 +262,7 @@ impl FrameSpec {
                 let family: u32 = if self.ethertype() == 0x0800 { 2 } else { 24 };
                 out.extend_from_slice(&family.to_be_bytes());
             }
+            _ => {}
         }
         out.extend_from_slice(&ip);
         out

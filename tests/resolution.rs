@@ -206,7 +206,8 @@ fn t38_and_rtp_share_rows_and_the_payload_picks_the_label() {
         (fax.label, fax.component, fax.evidence),
         (Label::T38, Component::SwyxGate, Evidence::Confirmed)
     );
-    assert_eq!(fax.peer, Some(Component::SwyxFaxServer));
+    // The FaxServer's 2000-8000 is broad: broad rows never name a peer.
+    assert_eq!(fax.peer, None);
     let voice = udp(52010, 4000, payload::rtp(9, 1440)).unwrap();
     assert_eq!(
         (voice.label, voice.component),
@@ -264,6 +265,18 @@ fn broad_row_counts_when_the_payload_confirms_it() {
         who(udp(33000, 33002, payload::udptl(1))),
         (Label::T38, Component::SwyxConnect172x, Evidence::Confirmed)
     );
+}
+
+#[test]
+fn broad_rows_never_name_a_peer() {
+    // The SIP payload would "confirm" SwyxDect 800's 2048-65535 on the ephemeral port too.
+    let d = tcp(50123, 5060, payload::sip_invite()).unwrap();
+    assert_eq!((d.component, d.peer), (Component::SwyxServer, None));
+    let d = tcp(50123, 1720, payload::h225_setup()).unwrap();
+    assert_eq!((d.component, d.peer), (Component::PhoneManager, None));
+    // A narrow row on the other port does.
+    let d = udp(5070, 5060, payload::sip_invite()).unwrap();
+    assert_eq!(d.peer, Some(Component::MobileExtensionManager));
 }
 
 #[test]

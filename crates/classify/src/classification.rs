@@ -63,6 +63,7 @@ pub enum PayloadCheck {
 
 /// Why a packet got no label. Callers can match on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Reason {
     /// The frame does not carry IPv4 or IPv6 (ARP, LLDP, an unknown link type, ...).
     NotIp,
@@ -152,8 +153,8 @@ pub struct Decision {
     pub evidence: Evidence,
     /// An RTCP packet on an RTP range (the label stays [`Label::Rtp`]).
     pub rtcp: bool,
-    /// The component the other port attributes, where one does: the best row on the other
-    /// side that carries the same label (or no label) and survives the same rules.
+    /// The component the other port attributes, where one does: the best narrow row on the
+    /// other side that carries the same label (or no label) and survives the same rules.
     pub peer: Option<Component>,
 }
 

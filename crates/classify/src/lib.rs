@@ -5,11 +5,12 @@
 //! use swyx_classify::{classify, Component, Evidence, Label};
 //!
 //! # let frame = swyx_classify::doc_frame();
-//! // `frame` is an Ethernet II frame: UDP 51000 -> 40000 carrying an RTP packet.
+//! // `frame` is an Ethernet II frame: UDP 51000 -> 50100 carrying an RTP packet.
 //! let result = classify(&frame);
 //! assert_eq!(result.label(), Some(Label::Rtp));
 //! assert_eq!(result.component(), Some(Component::SwyxServer));
-//! assert_eq!(result.peer(), Some(Component::SwyxConnect172x));
+//! // 51000-51499 is narrower than the 50000-50999 of MobileExtensionManager and SwyxIt!.
+//! assert_eq!(result.peer(), Some(Component::MobileExtensionManager));
 //! assert_eq!(result.evidence(), Some(Evidence::Confirmed));
 //! ```
 //!
@@ -33,8 +34,9 @@
 //! 3. **Broad rows** (ranges wider than [`BROAD_RANGE_WIDTH`] = 2048 ports: SwyxDect 800's
 //!    2048-65535, the 16384-port ranges, SwyxConnect 172x's 4096-port Masquerading, the
 //!    FaxServer's 2000-8000) only count when confirmed; otherwise every TCP connection from an
-//!    ephemeral port would be SwyxDect 800 H.323. Rows that name no protocol (SwyxConnect
-//!    172x "General", "Masquerading") never decide a label; they can attribute a peer.
+//!    ephemeral port would be SwyxDect 800 H.323. Rows that name no protocol never decide a
+//!    label; a narrow one can name a peer (SwyxConnect 172x's "General" and "Masquerading"
+//!    rows are broad, so in the SwyxWare 2013 matrix they only show up as candidates).
 //! 4. **Order** among the rows left ([`Candidate::rank`]): confirmed before unknown, then the
 //!    narrowest covering range, then rows whose component listens on the port before rows
 //!    whose component connects to it (the "undetermined, outgoing" CDS rows and "destination N"
@@ -45,14 +47,18 @@
 //!    evidence.
 //!
 //! The winner gives the label, component, side, port and evidence of the [`Decision`]; the
-//! *peer* is the best row on the other port that counts under the same rules and carries the
-//! same label (or none).
+//! *peer* is the best *narrow* row on the other port that counts under the same rules and
+//! carries the same label (or none). Broad rows never name a peer: the payload that confirms
+//! SIP on 5060 would otherwise "confirm" SwyxDect 800 on every ephemeral port.
 //!
 //! Two consequences worth knowing. Swapping source and destination keeps the label, except
 //! where the best rows of both ports tie on evidence, width and role and carry different
 //! labels (TCP 4060 <-> 1720 without payload: the destination decides). Truncating a frame
 //! never changes a port-only label while the ports survive: signatures only match on bytes
-//! that were captured, and a truncated payload never contradicts.
+//! that were captured, and a truncated payload never contradicts. That holds for every matrix
+//! whose narrow UDP rows carry only labels with a UDP signature, as the SwyxWare 2013 matrix's
+//! do; a custom narrow UDP row labelled, say, `h323` (RAS has no signature) stays unknown on
+//! a whole datagram that contradicts its neighbours, and can lose to them once truncated.
 //!
 //! # Tables
 //!
@@ -281,7 +287,7 @@ pub fn classify_link(link: LinkType, data: &[u8]) -> Classification<'_> {
     Classifier::swyxware_2013().classify_link(link, data)
 }
 
-/// A frame for the crate-level example: Ethernet, IPv4, UDP 51000 -> 40000, RTP.
+/// A frame for the crate-level example: Ethernet, IPv4, UDP 51000 -> 50100, RTP.
 #[doc(hidden)]
 pub fn doc_frame() -> Vec<u8> {
     let mut frame = vec![0u8; 12];
@@ -307,7 +313,7 @@ pub fn doc_frame() -> Vec<u8> {
     frame.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
     let udp_len = (8 + rtp.len()) as u16;
     frame.extend_from_slice(&51000u16.to_be_bytes());
-    frame.extend_from_slice(&40000u16.to_be_bytes());
+    frame.extend_from_slice(&50100u16.to_be_bytes());
     frame.extend_from_slice(&udp_len.to_be_bytes());
     frame.extend_from_slice(&[0, 0]);
     frame.extend_from_slice(&rtp);

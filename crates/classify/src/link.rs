@@ -8,6 +8,7 @@
 /// assert_eq!(LinkType::from_linktype(147), None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LinkType {
     /// Ethernet II, with any number of 802.1Q / 802.1ad (QinQ) tags.
     Ethernet,

@@ -73,10 +73,11 @@ fn decide(candidates: &[(Candidate, Labels)], rtcp: bool) -> Outcome {
     };
     let peer = candidates
         .iter()
-        .filter(|(c, _)| c.side != winner.side)
+        // Only narrow rows name a peer: a broad one says nothing about what listens there.
+        .filter(|(c, _)| c.side != winner.side && !c.range.is_broad())
         .filter_map(|(c, labels)| match c.label {
-            // A row without a protocol attributes a peer when it is narrow.
-            None if !c.range.is_broad() => Some(Candidate {
+            // A row without a protocol attributes a peer.
+            None => Some(Candidate {
                 label: Some(label),
                 ..*c
             }),

@@ -177,9 +177,11 @@ fn key(entry: &Entry, confirmed: bool) -> (bool, u32, crate::Role) {
 }
 
 /// Scans one side's entries (sorted by width, role, matrix order) for the best counting one.
-/// `wanted` restricts the scan to entries carrying that label or none (for the peer). The scan
-/// stops at the first confirmed entry, and at the first entry that could only lose to `bound`
-/// (the other side's confirmed best), so signatures of rows that cannot win are never run.
+/// `wanted` restricts the scan to narrow entries carrying that label or none (for the peer: a
+/// broad row says nothing about what listens on a port, even when the payload that decided the
+/// label "confirms" it). The scan stops at the first confirmed entry, and at the first entry
+/// that could only lose to `bound` (the other side's confirmed best), so signatures of rows
+/// that cannot win are never run.
 #[inline(always)]
 fn best_of_side(
     entries: &[Entry],
@@ -193,6 +195,10 @@ fn best_of_side(
             break;
         }
         if let Some(label) = wanted {
+            if entry.range.is_broad() {
+                // Broad entries come last: none of the rest can be a peer either.
+                break;
+            }
             if !(entry.labels.is_empty() || entry.labels.contains(label)) {
                 continue;
             }
@@ -200,9 +206,9 @@ fn best_of_side(
         let (check, label) = signatures.check(entry);
         let label = match (label, wanted) {
             (Some(label), _) => label,
-            // A row without a protocol only attributes a peer, and only if it is narrow.
-            (None, Some(wanted)) if !entry.range.is_broad() => wanted,
-            (None, _) => continue,
+            // A row without a protocol only attributes a peer.
+            (None, Some(wanted)) => wanted,
+            (None, None) => continue,
         };
         match check {
             PayloadCheck::Confirmed => {

@@ -24,29 +24,34 @@ const SIP_METHODS: [&[u8]; 14] = [
 ];
 
 /// A request line (`INVITE sip:bob@example.com SIP/2.0`), a status line (`SIP/2.0 200 OK`),
-/// or a CRLF keep-alive (RFC 5626: `\r\n\r\n` ping, `\r\n` pong).
+/// or a CRLF keep-alive (RFC 5626: `\r\n\r\n` ping, `\r\n` pong). CRLFs before the start line
+/// are skipped (RFC 3261 7.5); methods are case-sensitive, the `SIP/2.0` literal is not.
 pub fn sip(payload: &[u8], wire_len: usize) -> bool {
-    // Every start a SIP message can have: a status line, a method's initial, a CRLF.
-    match payload.first() {
-        Some(
-            b'S' | b'I' | b'A' | b'B' | b'C' | b'R' | b'O' | b'P' | b'N' | b'M' | b'U' | b'\r',
-        ) => {}
-        _ => return false,
-    }
-    if payload.starts_with(b"SIP/2.0 ") {
-        return matches!(payload.get(8..11), Some(code) if code[0].is_ascii_digit() && code[0] != b'0'
-            && code[1].is_ascii_digit() && code[2].is_ascii_digit());
-    }
     if payload == b"\r\n\r\n" || payload == b"\r\n" {
         return wire_len == payload.len();
     }
-    let Some(space) = payload.iter().take(10).position(|&b| b == b' ') else {
+    let skipped = payload
+        .iter()
+        .take(4)
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
+    let message = &payload[skipped..];
+    // Every start a SIP message can have: a status line or a method's initial.
+    match message.first() {
+        Some(b'S' | b's' | b'I' | b'A' | b'B' | b'C' | b'R' | b'O' | b'P' | b'N' | b'M' | b'U') => {
+        }
+        _ => return false,
+    }
+    if message.len() >= 8 && message[..8].eq_ignore_ascii_case(b"SIP/2.0 ") {
+        return matches!(message.get(8..11), Some(&[b'1'..=b'9', b, c]) if b.is_ascii_digit() && c.is_ascii_digit());
+    }
+    let Some(space) = message.iter().take(10).position(|&b| b == b' ') else {
         return false;
     };
-    if !SIP_METHODS.contains(&&payload[..space]) {
+    if !SIP_METHODS.contains(&&message[..space]) {
         return false;
     }
-    let uri = &payload[space + 1..];
+    let uri = &message[space + 1..];
     let scheme_ok = [&b"sip:"[..], b"sips:", b"tel:"].iter().any(|scheme| {
         uri.len() >= scheme.len() && uri[..scheme.len()].eq_ignore_ascii_case(scheme)
     });
@@ -60,11 +65,12 @@ pub fn sip(payload: &[u8], wire_len: usize) -> bool {
     };
     let line = &window[..newline];
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    line.ends_with(b" SIP/2.0")
+    line.len() >= 8 && line[line.len() - 8..].eq_ignore_ascii_case(b" SIP/2.0")
 }
 
-/// An RTP version 2 header with a static (0-34) or dynamic (96-127) payload type, whose CSRC
-/// list, header extension and padding fit the datagram.
+/// An RTP version 2 header whose payload type is not 72-76 (where RTCP's packet types 200-204
+/// would sit with the marker bit), whose fixed header was captured, and whose CSRC list, header
+/// extension and padding fit the datagram.
 pub fn rtp(payload: &[u8], wire_len: usize) -> bool {
     let [first, second, ..] = *payload else {
         return false;
@@ -73,8 +79,8 @@ pub fn rtp(payload: &[u8], wire_len: usize) -> bool {
     if first >> 6 != 2 || payload.len() < 12 {
         return false;
     }
-    let payload_type = second & 0x7f;
-    if !(payload_type <= 34 || payload_type >= 96) {
+    // 72-76 would be RTCP's packet types 200-204 with the marker bit set.
+    if (72..=76).contains(&(second & 0x7f)) {
         return false;
     }
     let mut header = 12 + 4 * usize::from(first & 0x0f);
@@ -118,19 +124,15 @@ pub fn udptl(payload: &[u8], wire_len: usize) -> bool {
     let Some(&ifp_type) = payload.get(ifp_at) else {
         return false;
     };
+    // type-of-msg: bit 7 flags the data field, bit 6 picks t30-indicator (0) or t30-data (1),
+    // bit 5 extends the value, bits 4-1 hold the value and bit 0 pads the octet.
     let extended = ifp_type & 0x20 != 0;
+    let padded = extended || ifp_type & 0x01 == 0;
     let type_ok = if ifp_type & 0x40 == 0 {
-        // t30-indicator: no data field; the value (and its padding bit) fill one byte, or two
-        // when extended.
-        ifp_type & 0x80 == 0
-            && (if extended {
-                ifp_len == 2
-            } else {
-                ifp_type & 0x01 == 0 && ifp_len == 1
-            })
+        // t30-indicator: no data field; one byte, or two when extended.
+        ifp_type & 0x80 == 0 && padded && ifp_len == if extended { 2 } else { 1 }
     } else {
-        // t30-data: the value's padding bits are zero unless extended.
-        extended || ifp_type & 0x03 == 0
+        padded
     };
     if ifp_len == 0 || !type_ok {
         return false;
@@ -187,7 +189,8 @@ pub fn h225(payload: &[u8], _wire_len: usize) -> bool {
 }
 
 /// An LDAP message: a BER SEQUENCE (`30 len`) starting with the INTEGER message id
-/// (`02 1..4`) and followed by an [APPLICATION n] protocol operation. Over UDP (CLDAP) the
+/// (`02 1..4`) and followed by an [APPLICATION n] protocol operation (after CLDAP's user name,
+/// RFC 1798, where present). Over UDP (CLDAP) the
 /// message must fit the datagram; over TCP it may continue in later segments.
 pub fn ldap(payload: &[u8], wire_len: usize, datagram: bool) -> bool {
     let [0x30, first_len, ..] = *payload else {
@@ -215,12 +218,28 @@ pub fn ldap(payload: &[u8], wire_len: usize, datagram: bool) -> bool {
     if !(1..=4).contains(&id_len) {
         return false;
     }
-    let Some(&operation) = payload.get(header + 2 + usize::from(id_len)) else {
+    let mut at = header + 2 + usize::from(id_len);
+    // RFC 1798 CLDAP puts the user's name (an OCTET STRING) before the operation.
+    if payload.get(at) == Some(&0x04) {
+        let Some(&user_len) = payload.get(at + 1) else {
+            return false;
+        };
+        if user_len & 0x80 != 0 {
+            return false;
+        }
+        at += 2 + usize::from(user_len);
+    }
+    let Some(&operation) = payload.get(at) else {
         return false;
     };
     // [APPLICATION 0..=25], constructed (0x60..) or primitive (unbind 0x42, delete 0x4a, abandon 0x50).
     let operation_ok = matches!(operation, 0x60..=0x79 | 0x42 | 0x4a | 0x50);
-    operation_ok && length >= 3 + usize::from(id_len) && (!datagram || header + length <= wire_len)
+    operation_ok
+        && length >= 3 + usize::from(id_len)
+        && (!datagram
+            || header
+                .checked_add(length)
+                .is_some_and(|end| end <= wire_len))
 }
 
 /// An NTP packet: version 1-4 and a mode other than 0. Modes 1-5 carry the 48-byte header;
@@ -244,35 +263,36 @@ pub fn ntp(payload: &[u8], wire_len: usize) -> bool {
     }
 }
 
-/// FTP commands of RFC 959 and its extensions (any case).
-const FTP_COMMANDS: [&[u8; 4]; 49] = [
-    b"USER", b"PASS", b"ACCT", b"CWD ", b"CDUP", b"SMNT", b"QUIT", b"REIN", b"PORT", b"PASV",
+/// FTP commands of RFC 959 and its extensions (RFC 2389, 2428, 2228, 3659, 1639, and the
+/// common X-commands), any case.
+const FTP_COMMANDS: [&[u8]; 58] = [
+    b"USER", b"PASS", b"ACCT", b"CWD", b"CDUP", b"SMNT", b"QUIT", b"REIN", b"PORT", b"PASV",
     b"TYPE", b"STRU", b"MODE", b"RETR", b"STOR", b"STOU", b"APPE", b"ALLO", b"REST", b"RNFR",
-    b"RNTO", b"ABOR", b"DELE", b"RMD ", b"MKD ", b"PWD\r", b"LIST", b"NLST", b"SITE", b"SYST",
-    b"STAT", b"HELP", b"NOOP", b"FEAT", b"OPTS", b"AUTH", b"PBSZ", b"PROT", b"EPSV", b"EPRT",
-    b"SIZE", b"MDTM", b"MLSD", b"MLST", b"LANG", b"CCC\r", b"XPWD", b"XCWD", b"XMKD",
+    b"RNTO", b"ABOR", b"DELE", b"RMD", b"MKD", b"PWD", b"LIST", b"NLST", b"SITE", b"SYST", b"STAT",
+    b"HELP", b"NOOP", b"FEAT", b"OPTS", b"AUTH", b"PBSZ", b"PROT", b"EPSV", b"EPRT", b"SIZE",
+    b"MDTM", b"MLSD", b"MLST", b"LANG", b"CCC", b"XPWD", b"XCWD", b"XMKD", b"XRMD", b"XCUP",
+    b"CLNT", b"HOST", b"LPRT", b"LPSV", b"MFMT", b"ADAT", b"MIC",
 ];
 
-/// An FTP command (`USER anonymous`, `PWD`) or a reply (`220 ready`, `230-`).
+/// An FTP command (`USER anonymous`, `PWD`), ended by a space or a line end, or a reply
+/// (`220 ready`, `230-`).
 pub fn ftp(payload: &[u8], _wire_len: usize) -> bool {
-    let Some(head) = payload.get(..4) else {
-        return false;
-    };
-    if let [b'1'..=b'5', b'0'..=b'5', b'0'..=b'9', sep] = *head {
+    if let Some(&[b'1'..=b'5', b'0'..=b'5', b'0'..=b'9', sep]) = payload.get(..4) {
         return sep == b' ' || sep == b'-';
     }
-    let mut word = [0u8; 4];
-    for (dst, src) in word.iter_mut().zip(head) {
-        *dst = src.to_ascii_uppercase();
-    }
-    // Three-letter commands are matched with the byte that must follow them.
-    if !FTP_COMMANDS.contains(&&word) {
+    let len = payload
+        .iter()
+        .take(5)
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    if !(3..=4).contains(&len) || !matches!(payload.get(len), Some(b' ' | b'\r' | b'\n')) {
         return false;
     }
-    match word[3] {
-        b' ' | b'\r' => true,
-        _ => matches!(payload.get(4), Some(b' ' | b'\r')),
+    let mut word = [0u8; 4];
+    for (dst, src) in word.iter_mut().zip(&payload[..len]) {
+        *dst = src.to_ascii_uppercase();
     }
+    FTP_COMMANDS.contains(&&word[..len])
 }
 
 /// A TLS record header: content type 20-24, version 3.x (SSL 3.0 to TLS 1.3), a length that a

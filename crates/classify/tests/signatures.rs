@@ -18,6 +18,15 @@ fn sip_request_status_and_keepalive() {
     assert!(whole(sip, b"SIP/2.0 200 OK\r\n"));
     assert!(whole(sip, b"SIP/2.0 486 Busy Here\r\n"));
     assert!(whole(sip, b"\r\n\r\n"));
+    assert!(
+        whole(sip, b"\r\nINVITE sip:1@h SIP/2.0\r\n\r\n"),
+        "CRLF before the start line"
+    );
+    assert!(
+        whole(sip, b"INVITE sip:1@h sip/2.0\r\n"),
+        "the version literal is case-insensitive"
+    );
+    assert!(whole(sip, b"sip/2.0 180 Ringing\r\n"));
     assert!(whole(sip, b"\r\n"));
 }
 
@@ -61,6 +70,14 @@ fn rtp_versions_payload_types_and_header_lengths() {
     assert!(whole(rtp, &rtp_packet(0x80, 0x88)), "PCMA with marker");
     assert!(whole(rtp, &rtp_packet(0x80, 18)), "G.729");
     assert!(whole(rtp, &rtp_packet(0x80, 101)), "telephone-event");
+    assert!(
+        whole(rtp, &rtp_packet(0x80, 35)),
+        "unassigned, but not RTCP's range"
+    );
+    assert!(
+        whole(rtp, &rtp_packet(0x80, 77)),
+        "unassigned, but not RTCP's range"
+    );
     assert!(whole(rtp, &rtp_packet(0x82, 8)), "two CSRCs");
     let mut extension = rtp_packet(0x90, 8);
     extension[12..16].copy_from_slice(&[0xbe, 0xde, 0x00, 0x01]);
@@ -74,7 +91,7 @@ fn rtp_versions_payload_types_and_header_lengths() {
 fn rtp_near_misses() {
     assert!(!whole(rtp, &rtp_packet(0x40, 8)), "version 1");
     assert!(!whole(rtp, &rtp_packet(0xc0, 8)), "version 3");
-    for pt in [72, 73, 76, 35, 95] {
+    for pt in [72, 73, 74, 75, 76] {
         assert!(!whole(rtp, &rtp_packet(0x80, pt)), "payload type {pt}");
     }
     assert!(
@@ -148,6 +165,31 @@ fn udptl_as_captured_from_a_real_fax() {
     ] {
         let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
         assert!(whole(udptl, &bytes), "{hex}");
+    }
+}
+
+#[test]
+fn udptl_carries_every_t30_data_type() {
+    // V.21, V.27ter 2400/4800, V.29 7200/9600, V.17 7200/9600/12000/14400: 0xc0 | type << 1.
+    for data_type in 0u8..=8 {
+        let packet = [
+            0x00,
+            0x10,
+            0x05,
+            0xc0 | data_type << 1,
+            0x01,
+            0x80,
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+        ];
+        assert!(whole(udptl, &packet), "t30-data type {data_type}");
+    }
+    // Indicators 0-15 (no signal, CNG, CED, flags, training ...): type << 1.
+    for indicator in 0u8..=15 {
+        let packet = [0x00, 0x10, 0x01, indicator << 1, 0x00, 0x00];
+        assert!(whole(udptl, &packet), "t30-indicator {indicator}");
     }
 }
 

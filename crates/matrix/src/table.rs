@@ -139,6 +139,8 @@ impl<'a> PortTable<'a> {
     pub fn size_in_bytes(&self) -> usize {
         core::mem::size_of_val(self.entries)
             + core::mem::size_of_val(self.set_starts)
+            + core::mem::size_of_val(self.decisive)
+            + core::mem::size_of_val(self.decisive_starts)
             + core::mem::size_of_val(self.blocks)
             + 2 * core::mem::size_of::<[u16; 256]>()
     }
