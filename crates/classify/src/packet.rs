@@ -169,7 +169,7 @@ pub fn decode_ip(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn decode_ipv4(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
     let Some(header) = packet.first_chunk::<20>() else {
         return Err(short_ip_reason(packet, 4));
@@ -231,7 +231,7 @@ fn check_version(packet: &[u8], expected: u8) -> Reason {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn decode_ipv6(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
     if packet.len() < 40 {
         return Err(short_ip_reason(packet, 6));
@@ -308,7 +308,7 @@ fn tunnel(protocol: u8, body: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
 
 /// Decodes the transport header in `body` (`body_wire` bytes on the wire, `u32::MAX` when
 /// unknown because the datagram is fragmented).
-#[inline]
+#[inline(always)]
 fn transport<'a>(
     protocol: u8,
     body: &'a [u8],

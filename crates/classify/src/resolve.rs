@@ -101,7 +101,7 @@ impl<'a> Signatures<'a> {
     }
 
     /// What the payload makes of `entry`, and the label the entry would decide.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn check(&mut self, entry: &Entry) -> (PayloadCheck, Option<Label>) {
         let labels = entry.labels.as_slice();
         let Some(&first) = labels.first() else {
@@ -233,7 +233,7 @@ fn best_of_side(
 
 /// Applies the resolution rules to the decisive entries of each port (see
 /// [`PortTable::lookup_decisive`](crate::PortTable::lookup_decisive)).
-#[inline]
+#[inline(always)]
 pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
     let dst_entries = table.lookup_decisive(packet.transport, packet.dst_port);
     let src_entries = table.lookup_decisive(packet.transport, packet.src_port);
