@@ -361,3 +361,34 @@ fn tcp_header_cut_keeps_the_ports() {
         (Some(Label::H323), Some(Evidence::PortOnly))
     );
 }
+
+#[test]
+fn offload_frames_cut_short_keep_their_port_only_label() {
+    // Found by fuzzing: IPv4 total length 0 (segmentation offload), TCP 5060 -> 4060, payload
+    // "\r\n\r\nX". Cut by one byte, the payload read as a whole SIP keep-alive.
+    let spec = FrameSpec::tcp(A, B, 5060, 4060, b"\r\n\r\nX".to_vec());
+    let mut frame = spec.ethernet();
+    frame[14 + 2..14 + 4].copy_from_slice(&[0, 0]);
+    let full = classify(&frame);
+    assert_eq!(
+        (full.label(), full.evidence()),
+        (Some(Label::Cornet), Some(Evidence::PortOnly))
+    );
+    let cut = classify(&frame[..frame.len() - 1]);
+    assert_eq!(
+        (cut.label(), cut.evidence()),
+        (Some(Label::Cornet), Some(Evidence::PortOnly))
+    );
+    assert!(
+        cut.packet.unwrap().is_truncated(),
+        "the wire length of an offload frame is unknown"
+    );
+    // The same with an IPv6 payload length of 0.
+    let mut v6 = spec.into_ipv6().ethernet();
+    v6[14 + 4..14 + 6].copy_from_slice(&[0, 0]);
+    let cut = classify(&v6[..v6.len() - 1]);
+    assert_eq!(
+        (cut.label(), cut.evidence()),
+        (Some(Label::Cornet), Some(Evidence::PortOnly))
+    );
+}

@@ -185,23 +185,24 @@ fn decode_ipv4(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
         return Err(Reason::Truncated);
     }
     let total_len = usize::from(u16::from_be_bytes([header[2], header[3]]));
-    // A total length of 0 is what segmentation offload leaves in captures: trust the capture.
+    // A total length of 0 is what segmentation offload leaves in captures: the packet ends
+    // where the capture does, but its length on the wire is unknown (`None`), so a cut capture
+    // cannot pass for a whole one.
     let (end, wire_len) = if total_len == 0 {
-        (packet.len(), packet.len())
+        (packet.len(), None)
     } else if total_len < header_len {
         return Err(Reason::MalformedHeader);
     } else {
-        (total_len.min(packet.len()), total_len)
+        (total_len.min(packet.len()), Some(total_len))
     };
     let fragment = u16::from_be_bytes([header[6], header[7]]);
     if fragment & 0x1fff != 0 {
         return Err(Reason::NonFirstFragment);
     }
     // A first fragment carries the ports and a prefix of the datagram.
-    let body_wire = if fragment & 0x2000 != 0 {
-        u32::MAX
-    } else {
-        (wire_len - header_len) as u32
+    let body_wire = match wire_len {
+        Some(wire_len) if fragment & 0x2000 == 0 => (wire_len - header_len) as u32,
+        _ => u32::MAX,
     };
     let body = packet.get(header_len..end).unwrap_or(&[]);
     transport(
@@ -240,11 +241,12 @@ fn decode_ipv6(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
         return Err(Reason::NotIp);
     }
     let payload_len = usize::from(u16::from_be_bytes([packet[4], packet[5]]));
-    // A payload length of 0 is a jumbogram or offload: trust the capture.
+    // A payload length of 0 is a jumbogram or offload: the packet ends where the capture does,
+    // its length on the wire is unknown.
     let (end, mut wire_len) = if payload_len == 0 {
-        (packet.len(), packet.len() - 40)
+        (packet.len(), None)
     } else {
-        ((40 + payload_len).min(packet.len()), payload_len)
+        ((40 + payload_len).min(packet.len()), Some(payload_len))
     };
     let mut next = packet[6];
     let mut at = 40;
@@ -271,10 +273,9 @@ fn decode_ipv6(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
             }
             _ => {
                 let body = packet.get(at..end).ok_or(Reason::Truncated)?;
-                let body_wire = if fragmented {
-                    u32::MAX
-                } else {
-                    wire_len as u32
+                let body_wire = match wire_len {
+                    Some(wire_len) if !fragmented => wire_len as u32,
+                    _ => u32::MAX,
                 };
                 return transport(
                     next,
@@ -291,7 +292,7 @@ fn decode_ipv6(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
             return Err(Reason::Truncated);
         }
         at += header_len;
-        wire_len = wire_len.saturating_sub(header_len);
+        wire_len = wire_len.map(|len| len.saturating_sub(header_len));
     }
     Err(Reason::MalformedHeader)
 }
