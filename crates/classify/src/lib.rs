@@ -221,6 +221,7 @@ impl<'t> Classifier<'t> {
         };
         Candidates {
             packet: classification.packet,
+            signatures: classification.packet.as_ref().map(resolve::Signatures::new),
             dst,
             src,
             at: 0,
@@ -232,6 +233,8 @@ impl<'t> Classifier<'t> {
 #[derive(Debug, Clone)]
 pub struct Candidates<'t, 'a> {
     packet: Option<Packet<'a>>,
+    /// One signature cache for the whole iteration: each signature runs at most once.
+    signatures: Option<resolve::Signatures<'a>>,
     dst: &'t [Entry],
     src: &'t [Entry],
     at: usize,
@@ -252,9 +255,8 @@ impl Iterator for Candidates<'_, '_> {
             )
         };
         self.at += 1;
-        // Signatures are re-run per candidate here: this is the explanatory path, not the hot one.
-        let mut signatures = resolve::Signatures::new(packet);
-        Some(resolve::candidate(entry, side, port, &mut signatures))
+        let signatures = self.signatures.as_mut()?;
+        Some(resolve::candidate(entry, side, port, signatures))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

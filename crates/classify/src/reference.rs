@@ -4,9 +4,10 @@
 
 use crate::resolve::{candidate, Signatures};
 use crate::{
-    Candidate, Classification, Decision, Entry, Evidence, Label, Labels, Matrix, Outcome, Packet,
+    Candidate, Classification, Decision, Evidence, Label, Labels, Matrix, Outcome, Packet,
     PayloadCheck, Reason, Side,
 };
+use swyx_matrix::entries_for;
 
 /// Classifies `packet` by scanning every row of `matrix`, without a port table. Agrees with
 /// [`Classifier::classify_packet`](crate::Classifier::classify_packet) over a table built from
@@ -14,25 +15,13 @@ use crate::{
 pub fn classify_reference<'a>(matrix: &Matrix, packet: &Packet<'a>) -> Classification<'a> {
     let mut signatures = Signatures::new(packet);
     let mut candidates: Vec<(Candidate, Labels)> = Vec::new();
-    for (index, row) in matrix.rows.iter().enumerate() {
-        if !row.has_transport(packet.transport) {
-            continue;
-        }
-        for range in &row.ranges {
-            let entry = Entry {
-                row: index as u16,
-                component: row.component,
-                labels: row.labels,
-                role: row.role,
-                range: *range,
-            };
-            for (side, port) in [
-                (Side::Destination, packet.dst_port),
-                (Side::Source, packet.src_port),
-            ] {
-                if range.contains(port) {
-                    candidates.push((candidate(&entry, side, port, &mut signatures), row.labels));
-                }
+    for entry in entries_for(matrix, packet.transport) {
+        for (side, port) in [
+            (Side::Destination, packet.dst_port),
+            (Side::Source, packet.src_port),
+        ] {
+            if entry.range.contains(port) {
+                candidates.push((candidate(&entry, side, port, &mut signatures), entry.labels));
             }
         }
     }

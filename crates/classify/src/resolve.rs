@@ -26,6 +26,7 @@ const UNSIGNED_TCP: u16 = Label::Configuration.bit()
     | Label::Ntp.bit();
 
 /// Signature results for one payload, each signature run at most once.
+#[derive(Debug, Clone)]
 pub(crate) struct Signatures<'a> {
     payload: &'a [u8],
     wire_len: usize,

@@ -102,17 +102,6 @@ impl<'a> PortTable<'a> {
         )
     }
 
-    /// Both lists of [`lookup`](PortTable::lookup) and
-    /// [`lookup_decisive`](PortTable::lookup_decisive), from one index walk.
-    #[inline]
-    pub fn lookup_both(&self, transport: Transport, port: u16) -> (&'a [Entry], &'a [Entry]) {
-        let set = self.set_id(transport, port);
-        (
-            slice_of(self.entries, self.set_starts, set),
-            slice_of(self.decisive, self.decisive_starts, set),
-        )
-    }
-
     #[inline]
     fn set_id(&self, transport: Transport, port: u16) -> usize {
         let index = match transport {
