@@ -2,8 +2,10 @@
 //! the compile-time table against tables built at run time.
 
 use swyx_classify::{
-    Component, Label, Matrix, MatrixErrorKind, OwnedPortTable, Role, Transport, SWYXWARE_2013_TABLE,
+    Component, HotEntry, Label, Matrix, MatrixErrorKind, OwnedPortTable, Role, Transport,
+    SWYXWARE_2013_TABLE,
 };
+use swyx_matrix::dominates;
 
 /// Every row of every table of the document, transcribed by hand from
 /// `shared/seeds/000_853d6c1448a2674f.txt`, in the document's order:
@@ -373,6 +375,25 @@ fn table_lookup_equals_a_scan_of_the_rows_for_every_port() {
                     &expected[..],
                     "{transport} {port}"
                 );
+                // The decisive entries: those no earlier entry dominates, with their hot
+                // fields and the union of the signatures they need.
+                let decisive: Vec<_> = expected
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, e)| !expected[..i].iter().any(|d| dominates(d, e)))
+                    .map(|(_, e)| *e)
+                    .collect();
+                let found = table.table().decisive(transport, port);
+                assert_eq!(found.entries, &decisive[..], "{transport} {port}");
+                let hot: Vec<HotEntry> = decisive.iter().map(HotEntry::of).collect();
+                assert_eq!(found.hot, &hot[..], "{transport} {port}");
+                let signed = hot.iter().fold(0, |mask, h| mask | h.signed);
+                assert_eq!(found.signed, signed, "{transport} {port}");
+                for (h, e) in hot.iter().zip(&decisive) {
+                    assert_eq!(h.is_broad(), e.range.is_broad());
+                    assert_eq!(h.signed & HotEntry::TLS != 0, e.range.tls);
+                    assert_eq!(h.labels, e.labels.mask());
+                }
             }
         }
     }

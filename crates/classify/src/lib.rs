@@ -83,8 +83,8 @@ pub use link::LinkType;
 pub use packet::Packet;
 pub use reference::classify_reference;
 pub use swyx_matrix::{
-    Component, Entry, Label, Labels, Matrix, MatrixError, MatrixErrorKind, OwnedPortTable,
-    PortRange, PortTable, Role, Transport, BROAD_RANGE_WIDTH,
+    Component, Decisive, DecisiveSet, Entry, HotEntry, Label, Labels, Matrix, MatrixError,
+    MatrixErrorKind, OwnedPortTable, PortRange, PortTable, Role, Transport, BROAD_RANGE_WIDTH,
 };
 
 mod generated {

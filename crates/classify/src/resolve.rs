@@ -5,8 +5,8 @@
 
 use crate::signature;
 use crate::{
-    Candidate, Decision, Entry, Evidence, Label, Outcome, Packet, PayloadCheck, PortTable, Reason,
-    Side, Transport,
+    Candidate, Decision, Entry, Evidence, HotEntry, Label, Outcome, Packet, PayloadCheck,
+    PortTable, Reason, Side, Transport,
 };
 
 /// Labels without a signature on UDP (nothing can confirm or contradict them there).
@@ -25,120 +25,130 @@ const UNSIGNED_TCP: u16 = Label::Configuration.bit()
     | Label::Keepalive.bit()
     | Label::Ntp.bit();
 
+const TLS: u16 = HotEntry::TLS;
+
 /// Signature results for one payload, each signature run at most once.
 #[derive(Debug, Clone)]
 pub(crate) struct Signatures<'a> {
     payload: &'a [u8],
     wire_len: usize,
     udp: bool,
-    /// The payload may contradict: a whole, non-empty UDP datagram.
-    may_contradict: bool,
-    /// Labels without a signature on this transport.
-    unsigned: u16,
+    /// Label bits (and [`TLS`]) whose signature has run.
     evaluated: u16,
-    matched: u16,
-    rtcp: bool,
-    tls: Option<bool>,
+    /// Label bits (and [`TLS`]) the payload matched.
+    confirmed: u16,
+    /// Labels the payload can neither confirm nor contradict: every label when the payload
+    /// may not contradict (TCP, empty, truncated), else those without a signature.
+    neutral: u16,
 }
 
 impl<'a> Signatures<'a> {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn new(packet: &Packet<'a>) -> Signatures<'a> {
         let udp = packet.transport == Transport::Udp;
+        let unsigned = if udp { UNSIGNED_UDP } else { UNSIGNED_TCP };
+        let empty = packet.payload.is_empty();
+        // A whole, non-empty UDP datagram may contradict.
+        let may_contradict = udp && !empty && !packet.is_truncated();
         Signatures {
             payload: packet.payload,
             wire_len: usize::try_from(packet.payload_len).unwrap_or(usize::MAX),
             udp,
-            may_contradict: udp && !packet.payload.is_empty() && !packet.is_truncated(),
-            unsigned: if udp { UNSIGNED_UDP } else { UNSIGNED_TCP },
-            evaluated: 0,
-            matched: 0,
-            rtcp: false,
-            tls: None,
+            // No signature matches an empty payload: nothing to run.
+            evaluated: if empty { u16::MAX } else { unsigned },
+            confirmed: 0,
+            neutral: if may_contradict { unsigned } else { u16::MAX },
         }
     }
 
-    /// Runs the signatures of the labels in `mask` (all of which have one on this transport).
-    #[inline(never)]
+    /// Runs the signatures of `mask` (label bits and [`TLS`]) not run yet.
+    #[inline(always)]
     fn evaluate(&mut self, mask: u16) {
-        let (p, n, udp) = (self.payload, self.wire_len, self.udp);
-        let mut left = mask;
-        while left != 0 {
-            let bit = left & left.wrapping_neg();
-            left &= left - 1;
-            // Media first: most packets on a SwyxWare network are RTP.
-            let matched = if bit == Label::Rtp.bit() {
-                signature::rtp(p, n) || {
-                    self.rtcp = signature::rtcp(p, n);
-                    self.rtcp
-                }
-            } else if bit == Label::Sip.bit() {
-                signature::sip(p, n)
-            } else if bit == Label::T38.bit() {
-                signature::udptl(p, n)
-            } else if bit == Label::H323.bit() {
-                signature::h225(p, n)
-            } else if bit == Label::Ldap.bit() {
-                signature::ldap(p, n, udp)
-            } else if bit == Label::Ntp.bit() {
-                signature::ntp(p, n)
-            } else if bit == Label::Ftp.bit() {
-                signature::ftp(p, n)
-            } else {
-                false
-            };
-            if matched {
-                self.matched |= bit;
+        let todo = mask & !self.evaluated;
+        if todo != 0 {
+            self.run(todo);
+        }
+    }
+
+    /// Runs the signatures of `todo`.
+    #[inline(never)]
+    fn run(&mut self, todo: u16) {
+        let (p, n) = (self.payload, self.wire_len);
+        let mut hit = 0;
+        // Media first: most packets on a SwyxWare network are RTP. An RTCP packet on an RTP
+        // range counts as RTP (see `Decision::rtcp`).
+        if todo & Label::Rtp.bit() != 0 && (signature::rtp(p, n) || signature::rtcp(p, n)) {
+            hit |= Label::Rtp.bit();
+        }
+        if todo & Label::Sip.bit() != 0 && signature::sip(p, n) {
+            hit |= Label::Sip.bit();
+        }
+        if todo & Label::T38.bit() != 0 && signature::udptl(p, n) {
+            hit |= Label::T38.bit();
+        }
+        if todo & Label::H323.bit() != 0 && signature::h225(p, n) {
+            hit |= Label::H323.bit();
+        }
+        if todo & Label::Ldap.bit() != 0 && signature::ldap(p, n, self.udp) {
+            hit |= Label::Ldap.bit();
+        }
+        if todo & Label::Ntp.bit() != 0 && signature::ntp(p, n) {
+            hit |= Label::Ntp.bit();
+        }
+        if todo & Label::Ftp.bit() != 0 && signature::ftp(p, n) {
+            hit |= Label::Ftp.bit();
+        }
+        if todo & TLS != 0 && signature::tls(p, n) {
+            hit |= TLS;
+        }
+        self.confirmed |= hit;
+        self.evaluated |= todo;
+    }
+
+    /// What the payload makes of `entry`, its signatures already run.
+    #[inline(always)]
+    fn verdict(&self, entry: &Entry) -> PayloadCheck {
+        let mask = entry.labels.mask();
+        if signed_mask(entry) & self.confirmed != 0 {
+            PayloadCheck::Confirmed
+        } else if mask & self.neutral != 0 || mask == 0 {
+            PayloadCheck::Unknown
+        } else {
+            PayloadCheck::Contradicted
+        }
+    }
+
+    /// The label a counting `entry` decides: the first of its labels the payload matched, else
+    /// its first.
+    #[inline(always)]
+    fn label_of(&self, entry: &Entry) -> Option<Label> {
+        let labels = entry.labels.as_slice();
+        let hit = entry.labels.mask() & self.confirmed;
+        if hit != 0 {
+            if let Some(&label) = labels.iter().find(|l| hit & l.bit() != 0) {
+                return Some(label);
             }
         }
-        self.evaluated |= mask;
-    }
-
-    #[cold]
-    fn tls(&mut self) -> bool {
-        *self
-            .tls
-            .get_or_insert_with(|| signature::tls(self.payload, self.wire_len))
+        labels.first().copied()
     }
 
     /// What the payload makes of `entry`, and the label the entry would decide.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn check(&mut self, entry: &Entry) -> (PayloadCheck, Option<Label>) {
-        let labels = entry.labels.as_slice();
-        let Some(&first) = labels.first() else {
-            return (PayloadCheck::Unknown, None);
-        };
-        if self.payload.is_empty() {
-            return (PayloadCheck::Unknown, Some(first));
-        }
-        let mask = entry.labels.mask();
-        let missing = mask & !self.evaluated & !self.unsigned;
-        if missing != 0 {
-            self.evaluate(missing);
-        }
-        let hit = mask & self.matched;
-        if hit != 0 {
-            let label = labels
-                .iter()
-                .copied()
-                .find(|l| hit & l.bit() != 0)
-                .unwrap_or(first);
-            return (PayloadCheck::Confirmed, Some(label));
-        }
-        if entry.range.tls && self.tls() {
-            return (PayloadCheck::Confirmed, Some(first));
-        }
-        if self.may_contradict && mask & self.unsigned == 0 {
-            (PayloadCheck::Contradicted, Some(first))
-        } else {
-            (PayloadCheck::Unknown, Some(first))
-        }
+        self.evaluate(signed_mask(entry));
+        (self.verdict(entry), self.label_of(entry))
     }
 
-    /// Whether the RTP signature failed and RTCP's matched.
+    /// Whether the payload is RTCP: it matched the RTP label, but not as RTP.
     pub(crate) fn is_rtcp(&self) -> bool {
-        self.rtcp
+        self.confirmed & Label::Rtp.bit() != 0 && !signature::rtp(self.payload, self.wire_len)
     }
+}
+
+/// The signatures that bear on `entry`: its labels, and TLS on TLS ports.
+#[inline(always)]
+fn signed_mask(entry: &Entry) -> u16 {
+    HotEntry::of(entry).signed
 }
 
 /// A candidate from an entry on one side.
@@ -162,128 +172,123 @@ pub(crate) fn candidate(
     }
 }
 
-/// The best entry of one side: its index, whether confirmed, and the label it decides.
+/// The best entry of one side: its index, and whether confirmed.
 #[derive(Clone, Copy)]
 struct Best {
     index: usize,
     confirmed: bool,
-    label: Label,
 }
 
-/// The part of the resolution order that compares entries of different sides: confirmed
-/// first, then width, then role. Equal keys go to the destination side.
-#[inline]
-fn key(entry: &Entry, confirmed: bool) -> (bool, u32, crate::Role) {
-    (!confirmed, entry.range.width(), entry.role)
-}
-
-/// Scans one side's entries (sorted by width, role, matrix order) for the best counting one.
-/// `wanted` restricts the scan to narrow entries carrying that label or none (for the peer: a
-/// broad row says nothing about what listens on a port, even when the payload that decided the
-/// label "confirms" it). The scan stops at the first confirmed entry, and at the first entry
-/// that could only lose to `bound` (the other side's confirmed best), so signatures of rows
-/// that cannot win are never run.
+/// Scans one side's hot entries (sorted by width, role, matrix order) for the best counting
+/// one, running each signature the first time an entry needs it. `wanted` (a label bit) restricts the scan to
+/// narrow entries carrying that label or none (for the peer: a broad row says nothing about
+/// what listens on a port, even when the payload that decided the label "confirms" it). The
+/// scan stops at the first confirmed entry, and at the first entry that could only lose to
+/// `bound` (the rank of the other side's confirmed best).
 #[inline(always)]
 fn best_of_side(
-    entries: &[Entry],
+    hot: &[HotEntry],
     signatures: &mut Signatures<'_>,
-    wanted: Option<Label>,
-    bound: Option<(u32, crate::Role)>,
+    wanted: Option<u16>,
+    bound: u32,
 ) -> Option<Best> {
     let mut unknown: Option<Best> = None;
-    for (index, entry) in entries.iter().enumerate() {
-        if bound.is_some_and(|bound| (entry.range.width(), entry.role) >= bound) {
+    for (index, entry) in hot.iter().enumerate() {
+        if entry.rank >= bound {
             break;
         }
-        if let Some(label) = wanted {
-            if entry.range.is_broad() {
+        if let Some(wanted) = wanted {
+            if entry.is_broad() {
                 // Broad entries come last: none of the rest can be a peer either.
                 break;
             }
-            if !(entry.labels.is_empty() || entry.labels.contains(label)) {
+            if entry.labels != 0 && entry.labels & wanted == 0 {
                 continue;
             }
-        }
-        let (check, label) = signatures.check(entry);
-        let label = match (label, wanted) {
-            (Some(label), _) => label,
+        } else if entry.labels == 0 {
             // A row without a protocol only attributes a peer.
-            (None, Some(wanted)) => wanted,
-            (None, None) => continue,
-        };
-        match check {
-            PayloadCheck::Confirmed => {
-                return Some(Best {
-                    index,
-                    confirmed: true,
-                    label,
-                })
-            }
-            PayloadCheck::Unknown if unknown.is_none() && !entry.range.is_broad() => {
-                unknown = Some(Best {
-                    index,
-                    confirmed: false,
-                    label,
-                });
-            }
-            _ => {}
+            continue;
+        }
+        if entry.signed & signatures.confirmed != 0 {
+            return Some(Best {
+                index,
+                confirmed: true,
+            });
+        }
+        if unknown.is_none()
+            && (entry.labels & signatures.neutral != 0 || entry.labels == 0)
+            && !entry.is_broad()
+        {
+            unknown = Some(Best {
+                index,
+                confirmed: false,
+            });
         }
     }
     unknown
 }
 
 /// Applies the resolution rules to the decisive entries of each port (see
-/// [`PortTable::lookup_decisive`](crate::PortTable::lookup_decisive)).
+/// [`PortTable::decisive`](crate::PortTable::decisive)).
 #[inline(always)]
 pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
-    let dst_entries = table.lookup_decisive(packet.transport, packet.dst_port);
-    let src_entries = table.lookup_decisive(packet.transport, packet.src_port);
-    if dst_entries.is_empty() && src_entries.is_empty() {
+    let dst = table.decisive(packet.transport, packet.dst_port);
+    let src = table.decisive(packet.transport, packet.src_port);
+    if dst.hot.is_empty() && src.hot.is_empty() {
         return Outcome::Unclassified(Reason::NoMatrixRow);
     }
     let mut signatures = Signatures::new(packet);
-    let dst = best_of_side(dst_entries, &mut signatures, None, None);
-    // A confirmed destination entry beats every source entry of equal or greater (width, role).
-    let bound = dst.filter(|d| d.confirmed).map(|d| {
-        let entry = &dst_entries[d.index];
-        (entry.range.width(), entry.role)
-    });
-    let src = best_of_side(src_entries, &mut signatures, None, bound);
-    let (side, entries, best) = match (dst, src) {
-        (Some(d), Some(s)) => {
-            if key(&dst_entries[d.index], d.confirmed) <= key(&src_entries[s.index], s.confirmed) {
-                (Side::Destination, dst_entries, d)
-            } else {
-                (Side::Source, src_entries, s)
-            }
+    // Every signature either side could use, run up front: fewer branches than running each
+    // when a scan first needs it, and each signature is cheap on a payload it rejects.
+    signatures.evaluate(dst.signed | src.signed);
+    let dst_best = best_of_side(dst.hot, &mut signatures, None, u32::MAX);
+    // A confirmed destination entry beats every source entry of equal or greater rank.
+    let bound = match dst_best {
+        Some(d) if d.confirmed => dst.hot.get(d.index).map_or(u32::MAX, |h| h.rank),
+        _ => u32::MAX,
+    };
+    let src_best = best_of_side(src.hot, &mut signatures, None, bound);
+    let rank = |hot: &[HotEntry], index: usize| hot.get(index).map_or(u32::MAX, |h| h.rank);
+    let (side, best, entries, other) = match (dst_best, src_best) {
+        (Some(d), Some(s))
+            if (!s.confirmed, rank(src.hot, s.index)) < (!d.confirmed, rank(dst.hot, d.index)) =>
+        {
+            (Side::Source, s, src.entries, dst)
         }
-        (Some(d), None) => (Side::Destination, dst_entries, d),
-        (None, Some(s)) => (Side::Source, src_entries, s),
+        (Some(d), _) => (Side::Destination, d, dst.entries, src),
+        (None, Some(s)) => (Side::Source, s, src.entries, dst),
         (None, None) => {
             return Outcome::Unclassified(unclassified_reason(&mut signatures, table, packet))
         }
     };
-    let winner = &entries[best.index];
-    let (port, other_entries) = match side {
-        Side::Destination => (packet.dst_port, src_entries),
-        Side::Source => (packet.src_port, dst_entries),
+    let Some(winner) = entries.get(best.index) else {
+        return Outcome::Unclassified(Reason::NoMatrixRow);
     };
-    let peer = best_of_side(other_entries, &mut signatures, Some(best.label), None)
-        .map(|p| other_entries[p.index].component);
+    let Some(label) = signatures.label_of(winner) else {
+        return Outcome::Unclassified(Reason::UnlabelledRowsOnly);
+    };
+    let port = match side {
+        Side::Destination => packet.dst_port,
+        Side::Source => packet.src_port,
+    };
+    let peer = best_of_side(other.hot, &mut signatures, Some(label.bit()), u32::MAX)
+        .and_then(|p| other.entries.get(p.index))
+        .map(|entry| entry.component);
+    let confirmed = best.confirmed;
     Outcome::Labelled(Decision {
-        label: best.label,
+        label,
         component: winner.component,
         role: winner.role,
         side,
         port,
         range: winner.range,
         row: winner.row,
-        evidence: if best.confirmed {
+        evidence: if confirmed {
             Evidence::Confirmed
         } else {
             Evidence::PortOnly
         },
-        rtcp: best.confirmed && best.label == Label::Rtp && signatures.is_rtcp(),
+        rtcp: confirmed && label == Label::Rtp && signatures.is_rtcp(),
         peer,
     })
 }

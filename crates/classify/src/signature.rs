@@ -5,67 +5,125 @@
 //! `wire_len`, and answers `false` when a byte it needs was not captured; so a signature that
 //! matches a truncated payload matches the whole one too.
 
-/// SIP methods of RFC 3261 and its extensions.
-const SIP_METHODS: [&[u8]; 14] = [
-    b"INVITE",
-    b"ACK",
-    b"BYE",
-    b"CANCEL",
-    b"REGISTER",
-    b"OPTIONS",
-    b"PRACK",
-    b"SUBSCRIBE",
-    b"NOTIFY",
-    b"PUBLISH",
-    b"INFO",
-    b"REFER",
-    b"MESSAGE",
-    b"UPDATE",
-];
-
 /// A request line (`INVITE sip:bob@example.com SIP/2.0`), a status line (`SIP/2.0 200 OK`),
 /// or a CRLF keep-alive (RFC 5626: `\r\n\r\n` ping, `\r\n` pong). CRLFs before the start line
-/// are skipped (RFC 3261 7.5); methods are case-sensitive, the `SIP/2.0` literal is not.
+/// are skipped (RFC 3261 7.5); methods are case-sensitive (those of RFC 3261 and its
+/// extensions), the `SIP/2.0` literal and the URI scheme (`sip:`, `sips:`, `tel:`) are not.
 pub fn sip(payload: &[u8], wire_len: usize) -> bool {
     if payload == b"\r\n\r\n" || payload == b"\r\n" {
         return wire_len == payload.len();
     }
-    let skipped = payload
-        .iter()
-        .take(4)
-        .take_while(|&&b| b == b'\r' || b == b'\n')
-        .count();
-    let message = &payload[skipped..];
+    let mut message = payload;
+    for _ in 0..4 {
+        match message {
+            [b'\r' | b'\n', rest @ ..] => message = rest,
+            _ => break,
+        }
+    }
     // Every start a SIP message can have: a status line or a method's initial.
     match message.first() {
         Some(b'S' | b's' | b'I' | b'A' | b'B' | b'C' | b'R' | b'O' | b'P' | b'N' | b'M' | b'U') => {
         }
         _ => return false,
     }
-    if message.len() >= 8 && message[..8].eq_ignore_ascii_case(b"SIP/2.0 ") {
-        return matches!(message.get(8..11), Some(&[b'1'..=b'9', b, c]) if b.is_ascii_digit() && c.is_ascii_digit());
+    if let Some(start) = message.first_chunk::<8>() {
+        if is_sip_version(start, 0) {
+            return matches!(message.get(8..11), Some(&[b'1'..=b'9', b, c]) if b.is_ascii_digit() && c.is_ascii_digit());
+        }
     }
     let Some(space) = message.iter().take(10).position(|&b| b == b' ') else {
         return false;
     };
-    if !SIP_METHODS.contains(&&message[..space]) {
+    if !is_sip_method(&message[..space]) {
         return false;
     }
     let uri = &message[space + 1..];
-    let scheme_ok = [&b"sip:"[..], b"sips:", b"tel:"].iter().any(|scheme| {
-        uri.len() >= scheme.len() && uri[..scheme.len()].eq_ignore_ascii_case(scheme)
-    });
+    // Letters folded to lower case; ':' compared as it is.
+    let scheme_ok = match uri.first_chunk::<4>() {
+        Some(&[a, b, c, d]) => match (&[a | 0x20, b | 0x20, c | 0x20], d) {
+            (b"sip" | b"tel", b':') => true,
+            (b"sip", d) => d | 0x20 == b's' && uri.get(4) == Some(&b':'),
+            _ => false,
+        },
+        None => false,
+    };
     if !scheme_ok {
         return false;
     }
     // The request line ends in " SIP/2.0" within a sane length.
     let window = &uri[..uri.len().min(1024)];
-    let Some(newline) = window.iter().position(|&b| b == b'\n') else {
+    let Some(newline) = find_newline(window) else {
         return false;
     };
     let line = &window[..newline];
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    line.len() >= 8 && line[line.len() - 8..].eq_ignore_ascii_case(b" SIP/2.0")
+    match line.last_chunk::<8>() {
+        Some(end) => end[0] == b' ' && is_sip_version(end, 1),
+        None => false,
+    }
+}
+
+/// Whether `bytes[at..at + 7]` is `SIP/2.0`, ignoring the letters' case, followed by a space
+/// when `at` is 0.
+#[inline]
+fn is_sip_version(bytes: &[u8; 8], at: usize) -> bool {
+    let mut folded = *bytes;
+    for b in &mut folded[at..at + 3] {
+        // Only the letters are folded: a fold of '/' or '.' would let control bytes pass.
+        *b |= 0x20;
+    }
+    if at == 0 {
+        &folded == b"sip/2.0 "
+    } else {
+        &folded[1..] == b"sip/2.0"
+    }
+}
+
+/// The methods of RFC 3261 and its extensions (case-sensitive).
+#[inline]
+fn is_sip_method(method: &[u8]) -> bool {
+    matches!(
+        method,
+        b"INVITE"
+            | b"ACK"
+            | b"BYE"
+            | b"CANCEL"
+            | b"REGISTER"
+            | b"OPTIONS"
+            | b"PRACK"
+            | b"SUBSCRIBE"
+            | b"NOTIFY"
+            | b"PUBLISH"
+            | b"INFO"
+            | b"REFER"
+            | b"MESSAGE"
+            | b"UPDATE"
+    )
+}
+
+/// The index of the first `\n` in `bytes`, eight bytes at a time.
+#[inline]
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n'));
+        // The lowest flagged byte is the first zero byte of `x` (higher flags may be false).
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| at + i)
 }
 
 /// An RTP version 2 header whose payload type is not 72-76 (where RTCP's packet types 200-204

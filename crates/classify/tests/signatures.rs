@@ -423,3 +423,136 @@ fn tls_record_headers() {
     );
     assert!(!whole(tls, &[0x16, 0x03, 0x01, 0x02]), "header cut");
 }
+
+/// The SIP rule written the plain way, one step per clause of the documentation of
+/// [`sip`]: the fast form must agree with it on every input.
+fn sip_plain(payload: &[u8], wire_len: usize) -> bool {
+    const METHODS: [&[u8]; 14] = [
+        b"INVITE",
+        b"ACK",
+        b"BYE",
+        b"CANCEL",
+        b"REGISTER",
+        b"OPTIONS",
+        b"PRACK",
+        b"SUBSCRIBE",
+        b"NOTIFY",
+        b"PUBLISH",
+        b"INFO",
+        b"REFER",
+        b"MESSAGE",
+        b"UPDATE",
+    ];
+    if payload == b"\r\n\r\n" || payload == b"\r\n" {
+        return wire_len == payload.len();
+    }
+    let skipped = payload
+        .iter()
+        .take(4)
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
+    let message = &payload[skipped..];
+    if message.len() >= 8 && message[..8].eq_ignore_ascii_case(b"SIP/2.0 ") {
+        return matches!(message.get(8..11), Some(&[b'1'..=b'9', b, c]) if b.is_ascii_digit() && c.is_ascii_digit());
+    }
+    let Some(space) = message.iter().take(10).position(|&b| b == b' ') else {
+        return false;
+    };
+    if !METHODS.contains(&&message[..space]) {
+        return false;
+    }
+    let uri = &message[space + 1..];
+    let scheme_ok = [&b"sip:"[..], b"sips:", b"tel:"]
+        .iter()
+        .any(|s| uri.len() >= s.len() && uri[..s.len()].eq_ignore_ascii_case(s));
+    if !scheme_ok {
+        return false;
+    }
+    let window = &uri[..uri.len().min(1024)];
+    let Some(newline) = window.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let line = &window[..newline];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    line.len() >= 8 && line[line.len() - 8..].eq_ignore_ascii_case(b" SIP/2.0")
+}
+
+/// Payloads shaped like a SIP start line, each part drawn from valid forms and near misses
+/// (case, control bytes where letters fold, stray bytes): about one in ten is SIP.
+fn sip_like() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    fn one_of(options: &'static [&'static [u8]]) -> impl Strategy<Value = Vec<u8>> {
+        proptest::sample::select(options).prop_map(<[u8]>::to_vec)
+    }
+    let prefix = one_of(&[b"", b"", b"\r\n", b"\n\n\r\n", b"\r\n\r\n\r"]);
+    let start = prop_oneof![
+        3 => (
+            one_of(&[b"INVITE", b"ACK", b"SUBSCRIBE", b"REGISTER", b"BYE", b"INVITE", b"invite", b"INVITES", b"FOO"]),
+            one_of(&[b" ", b" ", b" ", b"  ", b"\t"]),
+            one_of(&[b"sip:", b"SIP:", b"sIpS:", b"tel:", b"sip:", b"sip:", b"sips", b"\x13\x09\x10:", b"http:"]),
+            proptest::collection::vec(b' '..=b'~', 0..20),
+            one_of(&[b" SIP/2.0", b" sip/2.0", b" SIP/2.0", b" SIP/2.0", b" SIP\x0f2\x0e0", b"\x00SIP/2.0", b" SIP/2.1", b""]),
+        )
+            .prop_map(|(m, sp, scheme, user, version)| [m, sp, scheme, user, version].concat()),
+        1 => (
+            one_of(&[b"SIP/2.0 ", b"sip/2.0 ", b"SIP\x0f2\x0e0 ", b"SIP/2.0"]),
+            one_of(&[b"200 OK", b"099 x", b"1", b"18"]),
+        )
+            .prop_map(|(v, status)| [v, status].concat()),
+    ];
+    let end = one_of(&[b"\r\n", b"\n", b"\r\n", b"", b"\r", b"\r\nVia: x\r\n"]);
+    (prefix, start, end).prop_map(|(p, s, e)| [p, s, e].concat())
+}
+
+proptest::proptest! {
+    #[test]
+    fn sip_agrees_with_its_plain_form(payload in sip_like(), extra in 0usize..3) {
+        let wire_len = payload.len() + extra;
+        proptest::prop_assert_eq!(sip(&payload, wire_len), sip_plain(&payload, wire_len));
+    }
+
+    #[test]
+    fn sip_agrees_with_its_plain_form_on_any_bytes(
+        payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)
+    ) {
+        proptest::prop_assert_eq!(
+            sip(&payload, payload.len()),
+            sip_plain(&payload, payload.len())
+        );
+    }
+}
+
+#[test]
+fn sip_plain_form_is_a_real_oracle() {
+    // The differential test above means something only if the pieces reach both answers.
+    assert!(sip_plain(b"INVITE sIpS:1@h SIP/2.0\r\n", 25));
+    assert!(!sip_plain(b"INVITE \x13\x09\x10:1@h SIP/2.0\r\n", 25));
+    assert!(!sip_plain(b"SIP\x0f2\x0e0 200 OK\r\n", 19));
+    assert!(!sip(b"SIP\x0f2\x0e0 200 OK\r\n", 19));
+    assert!(!sip(b"INVITE \x13\x09\x10:1@h SIP/2.0\r\n", 25));
+    assert!(sip(b"INVITE sIpS:1@h SIP/2.0\r\n", 25));
+    // A line end found in the second and later eight-byte words, and in the tail.
+    for pad in 0..24 {
+        let mut text = b"OPTIONS sip:".to_vec();
+        text.extend(std::iter::repeat_n(b'x', pad));
+        text.extend_from_slice(b" SIP/2.0\r\n");
+        assert!(sip(&text, text.len()), "pad {pad}");
+        text.pop();
+        text.pop();
+        assert!(!sip(&text, text.len()), "pad {pad} without a line end");
+    }
+}
+
+#[test]
+fn sip_like_reaches_both_answers() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = sip_like();
+    let matches = (0..1000)
+        .filter(|_| {
+            let payload = strategy.new_tree(&mut runner).unwrap().current();
+            sip_plain(&payload, payload.len())
+        })
+        .count();
+    assert!((80..700).contains(&matches), "{matches} of 1000 are SIP");
+}

@@ -32,4 +32,7 @@ pub use component::Component;
 pub use error::{MatrixError, MatrixErrorKind};
 pub use label::{Label, Labels};
 pub use row::{Matrix, PortRange, Role, Row, Transport};
-pub use table::{dominates, entries_for, Entry, OwnedPortTable, PortTable, BROAD_RANGE_WIDTH};
+pub use table::{
+    dominates, entries_for, Decisive, DecisiveSet, Entry, HotEntry, OwnedPortTable, PortTable,
+    BROAD_RANGE_WIDTH,
+};

@@ -36,6 +36,69 @@ impl Entry {
     }
 }
 
+/// The fields of a decisive [`Entry`] the resolution's hot path reads, packed in 8 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HotEntry {
+    /// The entry's [`Labels::mask`](crate::Labels::mask), with [`HotEntry::TLS`] added on a
+    /// TLS range: every signature that can confirm the entry.
+    pub signed: u16,
+    /// The entry's [`Labels::mask`](crate::Labels::mask).
+    pub labels: u16,
+    /// `width << 1 | role`: the part of [`Entry::order_key`] that compares entries of
+    /// different ports.
+    pub rank: u32,
+}
+
+impl HotEntry {
+    /// The bit of [`HotEntry::signed`] that stands for a TLS record header (above every
+    /// [`Label::bit`](crate::Label::bit)).
+    pub const TLS: u16 = 1 << 15;
+    /// Ranks above this one are broad (see [`PortRange::is_broad`]).
+    pub const BROADEST_NARROW_RANK: u32 = (BROAD_RANGE_WIDTH << 1) | 1;
+
+    /// The hot fields of `entry`.
+    pub const fn of(entry: &Entry) -> HotEntry {
+        let labels = entry.labels.mask();
+        HotEntry {
+            signed: if entry.range.tls {
+                labels | HotEntry::TLS
+            } else {
+                labels
+            },
+            labels,
+            rank: (entry.range.width() << 1) | entry.role as u32,
+        }
+    }
+
+    /// Whether the entry's range is broad.
+    #[inline(always)]
+    pub const fn is_broad(&self) -> bool {
+        self.rank > HotEntry::BROADEST_NARROW_RANK
+    }
+}
+
+/// Where one candidate set's decisive entries sit, and the signatures they need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DecisiveSet {
+    /// Index of the first entry in the decisive arrays.
+    pub start: u32,
+    /// The number of entries.
+    pub len: u16,
+    /// The union of the entries' [`HotEntry::signed`].
+    pub signed: u16,
+}
+
+/// One port's decisive entries in both forms, and the signatures they need.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Decisive<'a> {
+    /// The entries (see [`PortTable::lookup_decisive`]).
+    pub entries: &'a [Entry],
+    /// Their hot fields, index for index.
+    pub hot: &'a [HotEntry],
+    /// The union of the hot entries' [`HotEntry::signed`].
+    pub signed: u16,
+}
+
 /// A borrowed port table: the generated default (`'static`) or a view of an
 /// [`OwnedPortTable`] built at run time. Lookups never panic, whatever the contents.
 ///
@@ -52,7 +115,8 @@ pub struct PortTable<'a> {
     entries: &'a [Entry],
     set_starts: &'a [u32],
     decisive: &'a [Entry],
-    decisive_starts: &'a [u32],
+    hot: &'a [HotEntry],
+    decisive_sets: &'a [DecisiveSet],
     blocks: &'a [[u16; 256]],
     udp_index: &'a [u16; 256],
     tcp_index: &'a [u16; 256],
@@ -60,14 +124,17 @@ pub struct PortTable<'a> {
 
 impl<'a> PortTable<'a> {
     /// Assembles a table from its parts; generated code calls this. Set `i` is
-    /// `entries[set_starts[i]..set_starts[i + 1]]`, its decisive entries
-    /// `decisive[decisive_starts[i]..decisive_starts[i + 1]]`; `blocks[b][low byte]` is a set
-    /// id and `udp_index[high byte]` / `tcp_index[high byte]` a block id.
+    /// `entries[set_starts[i]..set_starts[i + 1]]`; its decisive entries are the
+    /// `decisive_sets[i].len` entries of `decisive` (and of `hot`, their hot fields) from
+    /// `decisive_sets[i].start`; `blocks[b][low byte]` is a set id and `udp_index[high byte]` /
+    /// `tcp_index[high byte]` a block id.
+    #[allow(clippy::too_many_arguments)]
     pub const fn from_parts(
         entries: &'a [Entry],
         set_starts: &'a [u32],
         decisive: &'a [Entry],
-        decisive_starts: &'a [u32],
+        hot: &'a [HotEntry],
+        decisive_sets: &'a [DecisiveSet],
         blocks: &'a [[u16; 256]],
         udp_index: &'a [u16; 256],
         tcp_index: &'a [u16; 256],
@@ -76,7 +143,8 @@ impl<'a> PortTable<'a> {
             entries,
             set_starts,
             decisive,
-            decisive_starts,
+            hot,
+            decisive_sets,
             blocks,
             udp_index,
             tcp_index,
@@ -95,11 +163,25 @@ impl<'a> PortTable<'a> {
     /// dominated entry never decides and never names a peer, so the hot path reads only these.
     #[inline]
     pub fn lookup_decisive(&self, transport: Transport, port: u16) -> &'a [Entry] {
-        slice_of(
-            self.decisive,
-            self.decisive_starts,
-            self.set_id(transport, port),
-        )
+        self.decisive(transport, port).entries
+    }
+
+    /// The decisive entries of `port` with their hot fields and the signatures they need: what
+    /// the classifier reads per packet.
+    #[inline(always)]
+    pub fn decisive(&self, transport: Transport, port: u16) -> Decisive<'a> {
+        let Some(set) = self.decisive_sets.get(self.set_id(transport, port)) else {
+            return Decisive::default();
+        };
+        let range = set.start as usize..set.start as usize + usize::from(set.len);
+        match (self.decisive.get(range.clone()), self.hot.get(range)) {
+            (Some(entries), Some(hot)) => Decisive {
+                entries,
+                hot,
+                signed: set.signed,
+            },
+            _ => Decisive::default(),
+        }
     }
 
     #[inline]
@@ -129,7 +211,8 @@ impl<'a> PortTable<'a> {
         core::mem::size_of_val(self.entries)
             + core::mem::size_of_val(self.set_starts)
             + core::mem::size_of_val(self.decisive)
-            + core::mem::size_of_val(self.decisive_starts)
+            + core::mem::size_of_val(self.hot)
+            + core::mem::size_of_val(self.decisive_sets)
             + core::mem::size_of_val(self.blocks)
             + 2 * core::mem::size_of::<[u16; 256]>()
     }
@@ -163,7 +246,8 @@ pub struct OwnedPortTable {
     entries: Vec<Entry>,
     set_starts: Vec<u32>,
     decisive: Vec<Entry>,
-    decisive_starts: Vec<u32>,
+    hot: Vec<HotEntry>,
+    decisive_sets: Vec<DecisiveSet>,
     blocks: Vec<[u16; 256]>,
     udp_index: [u16; 256],
     tcp_index: [u16; 256],
@@ -180,7 +264,12 @@ impl OwnedPortTable {
         let mut entries: Vec<Entry> = Vec::new();
         let mut set_starts: Vec<u32> = vec![0, 0];
         let mut decisive: Vec<Entry> = Vec::new();
-        let mut decisive_starts: Vec<u32> = vec![0, 0];
+        let empty_set = DecisiveSet {
+            start: 0,
+            len: 0,
+            signed: 0,
+        };
+        let mut decisive_sets: Vec<DecisiveSet> = vec![empty_set];
         let mut set_ids: HashMap<Vec<Entry>, u16> = HashMap::new();
         set_ids.insert(Vec::new(), 0);
         let mut blocks: Vec<[u16; 256]> = Vec::new();
@@ -215,16 +304,23 @@ impl OwnedPortTable {
                         entries.extend_from_slice(&covering);
                         let end = u32::try_from(entries.len()).map_err(|_| too_large())?;
                         set_starts.push(end);
+                        let start = u32::try_from(decisive.len()).map_err(|_| too_large())?;
+                        let mut set = DecisiveSet {
+                            start,
+                            len: 0,
+                            signed: 0,
+                        };
                         for (i, entry) in covering.iter().enumerate() {
                             if !covering[..i]
                                 .iter()
                                 .any(|earlier| dominates(earlier, entry))
                             {
                                 decisive.push(*entry);
+                                set.len = set.len.checked_add(1).ok_or_else(too_large)?;
+                                set.signed |= HotEntry::of(entry).signed;
                             }
                         }
-                        let end = u32::try_from(decisive.len()).map_err(|_| too_large())?;
-                        decisive_starts.push(end);
+                        decisive_sets.push(set);
                         set_ids.insert(covering, id);
                         id
                     }
@@ -249,11 +345,13 @@ impl OwnedPortTable {
             }
         }
 
+        let hot = decisive.iter().map(HotEntry::of).collect();
         Ok(OwnedPortTable {
             entries,
             set_starts,
             decisive,
-            decisive_starts,
+            hot,
+            decisive_sets,
             blocks,
             udp_index: indexes[0],
             tcp_index: indexes[1],
@@ -266,7 +364,8 @@ impl OwnedPortTable {
             &self.entries,
             &self.set_starts,
             &self.decisive,
-            &self.decisive_starts,
+            &self.hot,
+            &self.decisive_sets,
             &self.blocks,
             &self.udp_index,
             &self.tcp_index,
@@ -293,10 +392,30 @@ impl OwnedPortTable {
         );
         let _ = writeln!(
             out,
-            "static DECISIVE_STARTS: [u32; {}] = {:?};\n",
-            self.decisive_starts.len(),
-            self.decisive_starts
+            "static HOT: [::swyx_matrix::HotEntry; {}] = [",
+            self.hot.len()
         );
+        for h in &self.hot {
+            let _ = writeln!(
+                out,
+                "    ::swyx_matrix::HotEntry {{ signed: {}, labels: {}, rank: {} }},",
+                h.signed, h.labels, h.rank
+            );
+        }
+        out.push_str("];\n\n");
+        let _ = writeln!(
+            out,
+            "static DECISIVE_SETS: [::swyx_matrix::DecisiveSet; {}] = [",
+            self.decisive_sets.len()
+        );
+        for d in &self.decisive_sets {
+            let _ = writeln!(
+                out,
+                "    ::swyx_matrix::DecisiveSet {{ start: {}, len: {}, signed: {} }},",
+                d.start, d.len, d.signed
+            );
+        }
+        out.push_str("];\n\n");
         let _ = writeln!(
             out,
             "static BLOCKS: [[u16; 256]; {}] = [",
@@ -320,7 +439,7 @@ impl OwnedPortTable {
             out,
             "/// The port table generated from {source}.\n\
              pub static {name}: ::swyx_matrix::PortTable<'static> = ::swyx_matrix::PortTable::from_parts(\
-             &ENTRIES, &SET_STARTS, &DECISIVE, &DECISIVE_STARTS, &BLOCKS, &UDP_INDEX, &TCP_INDEX);"
+             &ENTRIES, &SET_STARTS, &DECISIVE, &HOT, &DECISIVE_SETS, &BLOCKS, &UDP_INDEX, &TCP_INDEX);"
         );
         out
     }
