@@ -258,7 +258,7 @@ pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
         (Some(d), _) => (Side::Destination, d, dst.entries, src),
         (None, Some(s)) => (Side::Source, s, src.entries, dst),
         (None, None) => {
-            return Outcome::Unclassified(unclassified_reason(&mut signatures, table, packet))
+            return Outcome::Unclassified(unclassified_reason(&signatures, dst.hot, src.hot))
         }
     };
     let Some(winner) = entries.get(best.index) else {
@@ -294,23 +294,19 @@ pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
 }
 
 /// Why no row counted: a narrow row the payload contradicts, else a broad row without
-/// evidence, else only rows without a protocol.
+/// evidence, else only rows without a protocol. The decisive entries tell as much as all
+/// entries would: an entry dominated by another is narrow only if that one is, and carries
+/// labels only if that one does, so whatever the dominated entry shows, its dominator shows
+/// too.
 #[cold]
-fn unclassified_reason(
-    signatures: &mut Signatures<'_>,
-    table: &PortTable<'_>,
-    packet: &Packet<'_>,
-) -> Reason {
-    let dst_entries = table.lookup(packet.transport, packet.dst_port);
-    let src_entries = table.lookup(packet.transport, packet.src_port);
+fn unclassified_reason(signatures: &Signatures<'_>, dst: &[HotEntry], src: &[HotEntry]) -> Reason {
     let mut broad_dropped = false;
-    for entry in dst_entries.iter().chain(src_entries) {
-        if let (check, Some(_)) = signatures.check(entry) {
-            if !entry.range.is_broad() && check == PayloadCheck::Contradicted {
-                return Reason::PayloadContradicts;
-            }
-            broad_dropped |= entry.range.is_broad();
+    for entry in dst.iter().chain(src).filter(|e| e.labels != 0) {
+        if !entry.is_broad() && entry.labels & signatures.neutral == 0 {
+            // Labelled, narrow, not confirmed (no entry was) and not neutral: contradicted.
+            return Reason::PayloadContradicts;
         }
+        broad_dropped |= entry.is_broad();
     }
     if broad_dropped {
         Reason::BroadRowWithoutEvidence
