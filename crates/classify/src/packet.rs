@@ -323,27 +323,29 @@ fn transport<'a>(
         6 => Transport::Tcp,
         _ => return tunnel(protocol, body, depth),
     };
-    let (Some(src_port), Some(dst_port)) = (be16(body, 0), be16(body, 2)) else {
+    let Some(ports) = body.first_chunk::<4>() else {
         return Err(Reason::Truncated);
     };
+    let src_port = u16::from_be_bytes([ports[0], ports[1]]);
+    let dst_port = u16::from_be_bytes([ports[2], ports[3]]);
     let (payload, payload_len) = match transport {
-        Transport::Udp => {
-            let udp_len = be16(body, 4).map(usize::from);
-            match udp_len {
-                Some(len) if len >= 8 => {
-                    let end = len.min(body.len());
-                    (body.get(8..end).unwrap_or(&[]), (len - 8) as u32)
-                }
-                // No length (cut by the capture) or a malformed one: trust the IP length.
-                _ => {
-                    let payload = body.get(8..).unwrap_or(&[]);
-                    (
-                        payload,
-                        body_wire.saturating_sub(8).max(payload.len() as u32),
-                    )
-                }
+        Transport::Udp => match body
+            .first_chunk::<6>()
+            .map(|h| usize::from(u16::from_be_bytes([h[4], h[5]])))
+        {
+            Some(len) if len >= 8 => {
+                let end = len.min(body.len());
+                (body.get(8..end).unwrap_or(&[]), (len - 8) as u32)
             }
-        }
+            // No length (cut by the capture) or a malformed one: trust the IP length.
+            _ => {
+                let payload = body.get(8..).unwrap_or(&[]);
+                (
+                    payload,
+                    body_wire.saturating_sub(8).max(payload.len() as u32),
+                )
+            }
+        },
         Transport::Tcp => {
             let header_len = body.get(12).map(|b| usize::from(b >> 4) * 4);
             match header_len {

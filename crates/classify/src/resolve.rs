@@ -46,18 +46,22 @@ impl<'a> Signatures<'a> {
     #[inline(always)]
     pub(crate) fn new(packet: &Packet<'a>) -> Signatures<'a> {
         let udp = packet.transport == Transport::Udp;
-        let unsigned = if udp { UNSIGNED_UDP } else { UNSIGNED_TCP };
+        // Selected with masks, not branches: TCP and UDP interleave unpredictably.
+        let udp_mask = 0u16.wrapping_sub(u16::from(udp));
+        let unsigned = (UNSIGNED_UDP & udp_mask) | (UNSIGNED_TCP & !udp_mask);
         let empty = packet.payload.is_empty();
         // A whole, non-empty UDP datagram may contradict.
-        let may_contradict = udp && !empty && !packet.is_truncated();
+        let may_contradict = udp & !empty & !packet.is_truncated();
+        let empty_mask = 0u16.wrapping_sub(u16::from(empty));
+        let contradict_mask = 0u16.wrapping_sub(u16::from(may_contradict));
         Signatures {
             payload: packet.payload,
             wire_len: usize::try_from(packet.payload_len).unwrap_or(usize::MAX),
             udp,
             // No signature matches an empty payload: nothing to run.
-            evaluated: if empty { u16::MAX } else { unsigned },
+            evaluated: unsigned | empty_mask,
             confirmed: 0,
-            neutral: if may_contradict { unsigned } else { u16::MAX },
+            neutral: unsigned | !contradict_mask,
         }
     }
 
@@ -71,7 +75,7 @@ impl<'a> Signatures<'a> {
     }
 
     /// Runs the signatures of `todo`.
-    #[inline(never)]
+    #[inline(always)]
     fn run(&mut self, todo: u16) {
         let (p, n) = (self.payload, self.wire_len);
         let mut hit = 0;

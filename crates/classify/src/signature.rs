@@ -9,7 +9,20 @@
 /// or a CRLF keep-alive (RFC 5626: `\r\n\r\n` ping, `\r\n` pong). CRLFs before the start line
 /// are skipped (RFC 3261 7.5); methods are case-sensitive (those of RFC 3261 and its
 /// extensions), the `SIP/2.0` literal and the URI scheme (`sip:`, `sips:`, `tel:`) are not.
+#[inline(always)]
 pub fn sip(payload: &[u8], wire_len: usize) -> bool {
+    // Most payloads fail on their first byte: decided here, without a call.
+    match payload.first() {
+        Some(
+            b'\r' | b'\n' | b'S' | b's' | b'I' | b'A' | b'B' | b'C' | b'R' | b'O' | b'P' | b'N'
+            | b'M' | b'U',
+        ) => sip_start_line(payload, wire_len),
+        _ => false,
+    }
+}
+
+#[inline(never)]
+fn sip_start_line(payload: &[u8], wire_len: usize) -> bool {
     if payload == b"\r\n\r\n" || payload == b"\r\n" {
         return wire_len == payload.len();
     }
