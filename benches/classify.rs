@@ -4,7 +4,7 @@
 //!
 //! `cargo bench --bench classify` prints packets/s for each; the ratios are in the README.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use std::hint::black_box;
 use swyx_classify::{classify_reference, Classifier, Label, Matrix, Packet, Transport};
 use swyx_matrix::Row;
@@ -244,4 +244,54 @@ fn classify_mix(c: &mut Criterion) {
 }
 
 criterion_group!(benches, classify_mix);
-criterion_main!(benches);
+
+fn main() {
+    let started = std::time::SystemTime::now();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    report_ratios(started);
+}
+
+/// Prints the ratios the targets are stated in, from the estimates criterion wrote in this run
+/// (mean time per iteration; every function of the group runs the same frames).
+fn report_ratios(started: std::time::SystemTime) {
+    let home = std::env::var_os("CRITERION_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(
+                std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into()),
+            )
+            .join("criterion")
+        });
+    let mean = |function: &str| -> Option<f64> {
+        let path = home.join("mix").join(function).join("new/estimates.json");
+        let fresh = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified >= started);
+        if !fresh {
+            return None;
+        }
+        let text = std::fs::read_to_string(&path).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json["mean"]["point_estimate"].as_f64()
+    };
+    let Some(classify) = mean("classify") else {
+        return;
+    };
+    println!("\nmix: classify against the baselines of this run (higher is faster)");
+    for (baseline, target) in [
+        ("etherparse_slice_only", 2.0),
+        ("naive_matrix_scan", 5.0),
+        ("first_covering_row", 0.0),
+    ] {
+        if let Some(time) = mean(baseline) {
+            let ratio = time / classify;
+            let verdict = match target {
+                t if t == 0.0 => String::new(),
+                t if ratio >= t => format!(" (target {t}x: met)"),
+                t => format!(" (target {t}x: not met)"),
+            };
+            println!("  {ratio:6.2}x {baseline}{verdict}");
+        }
+    }
+}

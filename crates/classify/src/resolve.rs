@@ -109,6 +109,12 @@ impl<'a> Signatures<'a> {
         self.evaluated |= todo;
     }
 
+    /// [`Signatures::run`] as a call, for the paths that check one entry at a time.
+    #[inline(never)]
+    fn run_outlined(&mut self, todo: u16) {
+        self.run(todo);
+    }
+
     /// What the payload makes of `entry`, its signatures already run.
     #[inline(always)]
     fn verdict(&self, entry: &Entry) -> PayloadCheck {
@@ -139,7 +145,10 @@ impl<'a> Signatures<'a> {
     /// What the payload makes of `entry`, and the label the entry would decide.
     #[inline]
     pub(crate) fn check(&mut self, entry: &Entry) -> (PayloadCheck, Option<Label>) {
-        self.evaluate(signed_mask(entry));
+        let todo = signed_mask(entry) & !self.evaluated;
+        if todo != 0 {
+            self.run_outlined(todo);
+        }
         (self.verdict(entry), self.label_of(entry))
     }
 
