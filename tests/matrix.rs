@@ -391,7 +391,10 @@ fn table_lookup_equals_a_scan_of_the_rows_for_every_port() {
                 assert_eq!(found.signed, signed, "{transport} {port}");
                 for (h, e) in hot.iter().zip(&decisive) {
                     assert_eq!(h.is_broad(), e.range.is_broad());
-                    assert_eq!(h.signed & HotEntry::TLS != 0, e.range.tls);
+                    assert_eq!(
+                        h.signed & HotEntry::TLS != 0,
+                        e.range.tls && !e.labels.is_empty()
+                    );
                     assert_eq!(h.labels, e.labels.mask());
                 }
             }

@@ -40,7 +40,8 @@ impl Entry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HotEntry {
     /// The entry's [`Labels::mask`](crate::Labels::mask), with [`HotEntry::TLS`] added on a
-    /// TLS range: every signature that can confirm the entry.
+    /// TLS range: every signature that can confirm the entry. 0 for a row without labels: no
+    /// payload confirms it (it only attributes a peer).
     pub signed: u16,
     /// The entry's [`Labels::mask`](crate::Labels::mask).
     pub labels: u16,
@@ -60,7 +61,7 @@ impl HotEntry {
     pub const fn of(entry: &Entry) -> HotEntry {
         let labels = entry.labels.mask();
         HotEntry {
-            signed: if entry.range.tls {
+            signed: if entry.range.tls && labels != 0 {
                 labels | HotEntry::TLS
             } else {
                 labels
