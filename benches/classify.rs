@@ -286,10 +286,12 @@ fn report_ratios(started: std::time::SystemTime) {
     ] {
         if let Some(time) = mean(baseline) {
             let ratio = time / classify;
-            let verdict = match target {
-                t if t == 0.0 => String::new(),
-                t if ratio >= t => format!(" (target {t}x: met)"),
-                t => format!(" (target {t}x: not met)"),
+            let verdict = if target == 0.0 {
+                String::new()
+            } else if ratio >= target {
+                format!(" (target {target}x: met)")
+            } else {
+                format!(" (target {target}x: not met)")
             };
             println!("  {ratio:6.2}x {baseline}{verdict}");
         }

@@ -544,3 +544,109 @@ fn closed_output_pipe_ends_quietly() {
     assert!(error.is_empty(), "{error}");
     assert!(output.status.success());
 }
+
+/// A capture of `packets` frames of the traffic mix, in the temporary directory.
+fn mix_capture(name: &str, packets: u64) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("swyxpcap-{name}-{}.pcap", std::process::id()));
+    let file = std::fs::File::create(&path).expect("create the mix capture");
+    swyx_traffic::scenario::write_mix_capture(file, packets).expect("write the mix capture");
+    path
+}
+
+/// The output without what differs from run to run (the analysis time and rate).
+fn without_timing(output: &str) -> String {
+    output
+        .lines()
+        .filter(|line| !line.starts_with("analysed "))
+        .map(|line| match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(mut object)) => {
+                object.remove("elapsed_s");
+                object.remove("packets_per_s");
+                Value::Object(object).to_string()
+            }
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn threads_give_the_same_summary_and_flows_as_one() {
+    // About 5.3 MB: several batches, and every flow of the mix (4,096 frames cycled) has
+    // packets in each of them, in both directions.
+    let path = mix_capture("threads", 30_000);
+    let file = path.to_str().expect("UTF-8 path");
+    let modes: [&[&str]; 5] = [
+        &[],
+        &["--format", "json"],
+        &["--format", "csv"],
+        &["--flows"],
+        &["--flows", "--format", "csv"],
+    ];
+    for mode in modes {
+        let sequential = run(&[mode, &["--threads", "1", file]].concat());
+        assert!(sequential.status.success(), "{}", stderr(&sequential));
+        let expected = without_timing(stdout(&sequential));
+        assert!(expected.contains("swyx_server"), "{expected}");
+        for threads in ["2", "3", "4"] {
+            let parallel = run(&[mode, &["--threads", threads, file]].concat());
+            assert!(parallel.status.success(), "{}", stderr(&parallel));
+            assert_eq!(
+                without_timing(stdout(&parallel)),
+                expected,
+                "{mode:?} with {threads} threads"
+            );
+        }
+    }
+    let summary: Value = serde_json::from_str(stdout(&run(&["--format", "json", file])).trim())
+        .expect("a JSON summary");
+    std::fs::remove_file(&path).ok();
+    assert_eq!(summary["packets"], 30_000);
+    assert_eq!(summary["first"], "1372928400.000000000");
+    assert_eq!(summary["last"], "1372928400.299990000");
+}
+
+#[test]
+fn truncated_large_capture_counts_every_record_before_the_cut() {
+    let path = mix_capture("truncated-large", 30_000);
+    let capture = std::fs::read(&path).expect("read the mix capture");
+    // Record offsets, from the records' captured lengths.
+    let mut offsets = Vec::new();
+    let mut at = 24;
+    while at < capture.len() {
+        offsets.push(at);
+        let caplen = u32::from_le_bytes(capture[at + 8..at + 12].try_into().expect("4 bytes"));
+        at += 16 + caplen as usize;
+    }
+    assert_eq!(offsets.len(), 30_000);
+    // Cut inside the data of a record well past the first batches.
+    let kept = 25_123;
+    let offset = offsets[kept];
+    std::fs::write(&path, &capture[..offset + 20]).expect("write the truncated copy");
+    let file = path.to_str().expect("UTF-8 path");
+
+    let mut summaries = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let output = run(&["--format", "json", "--threads", threads, file]);
+        assert_eq!(output.status.code(), Some(1), "{threads} threads");
+        let error = stderr(&output);
+        assert!(error.contains(&format!("byte offset {offset}")), "{error}");
+        assert!(error.contains(&format!("record {kept}")), "{error}");
+        let summary: Value =
+            serde_json::from_str(stdout(&output).trim()).expect("the summary is still printed");
+        assert_eq!(summary["packets"], kept as u64, "{threads} threads");
+        assert_eq!(summary["bytes_read"], offset as u64, "{threads} threads");
+        assert!(summary["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("truncated")));
+        summaries.push(without_timing(stdout(&output)));
+    }
+    let human = run(&[file]);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(human.status.code(), Some(1));
+    assert!(stdout(&human).contains(&format!("packets   {kept} ")));
+    assert!(
+        summaries.iter().all(|s| *s == summaries[0]),
+        "{summaries:?}"
+    );
+}
