@@ -253,7 +253,7 @@ fn main() {
 }
 
 /// Prints the ratios the targets are stated in, from the estimates criterion wrote in this run
-/// (mean time per iteration; every function of the group runs the same frames).
+/// (time per iteration; every function of the group runs the same frames).
 fn report_ratios(started: std::time::SystemTime) {
     let home = std::env::var_os("CRITERION_HOME")
         .map(std::path::PathBuf::from)
@@ -273,7 +273,10 @@ fn report_ratios(started: std::time::SystemTime) {
         }
         let text = std::fs::read_to_string(&path).ok()?;
         let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-        json["mean"]["point_estimate"].as_f64()
+        // The estimate criterion prints: the slope of the linear sampling, else the mean.
+        json["slope"]["point_estimate"]
+            .as_f64()
+            .or_else(|| json["mean"]["point_estimate"].as_f64())
     };
     let Some(classify) = mean("classify") else {
         return;

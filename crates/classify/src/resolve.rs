@@ -27,6 +27,67 @@ const UNSIGNED_TCP: u16 = Label::Configuration.bit()
 
 const TLS: u16 = HotEntry::TLS;
 
+/// For each first payload byte, the signatures (label bits and [`TLS`]) that can match a
+/// payload starting with it; every other bit is set. A signature outside the mask fails on its
+/// first byte, so the table settles most of them with one load.
+const FIRST_BYTE: [u16; 256] = {
+    let mut table = [u16::MAX; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        let mut cannot = 0;
+        // RTP and RTCP: version 2.
+        if byte >> 6 != 2 {
+            cannot |= Label::Rtp.bit();
+        }
+        // SIP: CR or LF before the start line, a status line or a method's initial.
+        if !matches!(
+            byte,
+            b'\r'
+                | b'\n'
+                | b'S'
+                | b's'
+                | b'I'
+                | b'A'
+                | b'B'
+                | b'C'
+                | b'R'
+                | b'O'
+                | b'P'
+                | b'N'
+                | b'M'
+                | b'U'
+        ) {
+            cannot |= Label::Sip.bit();
+        }
+        // TPKT version 3.
+        if byte != 3 {
+            cannot |= Label::H323.bit();
+        }
+        // A BER SEQUENCE.
+        if byte != 0x30 {
+            cannot |= Label::Ldap.bit();
+        }
+        // NTP: version 1-4, mode 1-7.
+        let version = (byte >> 3) & 0x07;
+        if version < 1 || version > 4 || byte & 0x07 == 0 {
+            cannot |= Label::Ntp.bit();
+        }
+        // FTP: a reply code's first digit, or a command's first letter.
+        if !matches!(byte, b'1'..=b'5' | b'a'..=b'z' | b'A'..=b'Z') {
+            cannot |= Label::Ftp.bit();
+        }
+        // TLS content types 20-24.
+        if byte < 20 || byte > 24 {
+            cannot |= TLS;
+        }
+        // UDPTL starts with a sequence number: any byte.
+        table[b] = !cannot;
+        b += 1;
+    }
+    table
+};
+
 /// Signature results for one payload, each signature run at most once.
 #[derive(Debug, Clone)]
 pub(crate) struct Signatures<'a> {
@@ -65,12 +126,20 @@ impl<'a> Signatures<'a> {
         }
     }
 
-    /// Runs the signatures of `mask` (label bits and [`TLS`]) not run yet.
+    /// Runs the signatures of `mask` (label bits and [`TLS`]) not run yet. Those that cannot
+    /// match a payload starting with its first byte are settled by [`FIRST_BYTE`], without a
+    /// branch each.
     #[inline(always)]
     fn evaluate(&mut self, mask: u16) {
         let todo = mask & !self.evaluated;
         if todo != 0 {
-            self.run(todo);
+            // Non-empty: `evaluated` holds every bit for an empty payload.
+            let first = self.payload.first().map_or(0, |&b| usize::from(b));
+            let todo = todo & FIRST_BYTE[first];
+            self.evaluated |= mask;
+            if todo != 0 {
+                self.run(todo);
+            }
         }
     }
 
@@ -325,5 +394,79 @@ fn unclassified_reason(signatures: &Signatures<'_>, dst: &[HotEntry], src: &[Hot
         Reason::BroadRowWithoutEvidence
     } else {
         Reason::UnlabelledRowsOnly
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FIRST_BYTE, TLS};
+    use crate::{signature, Label};
+    use proptest::prelude::*;
+
+    type Check = fn(&[u8], usize) -> bool;
+
+    /// Every signature with the bit [`FIRST_BYTE`] gives it.
+    fn signatures() -> [(u16, Check); 9] {
+        [
+            (Label::Rtp.bit(), signature::rtp),
+            (Label::Rtp.bit(), signature::rtcp),
+            (Label::Sip.bit(), signature::sip),
+            (Label::T38.bit(), signature::udptl),
+            (Label::H323.bit(), signature::h225),
+            (Label::Ldap.bit(), |p, n| signature::ldap(p, n, true)),
+            (Label::Ntp.bit(), signature::ntp),
+            (Label::Ftp.bit(), signature::ftp),
+            (TLS, signature::tls),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn a_matching_payload_starts_with_a_byte_its_mask_allows(
+            rest in prop::collection::vec(any::<u8>(), 0..64),
+            first in any::<u8>(),
+            tail in prop::sample::select(vec![
+                &b""[..], b"sip:1@h SIP/2.0\r\n", b" 200 OK\r\n", b"\x00\x00\x10\x08\x02\x00\x01",
+            ]),
+        ) {
+            let mut payload = vec![first];
+            payload.extend_from_slice(&rest);
+            payload.extend_from_slice(tail);
+            for (bit, check) in signatures() {
+                if check(&payload, payload.len()) {
+                    prop_assert!(FIRST_BYTE[usize::from(first)] & bit != 0, "{bit:#x} {payload:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_mask_of_each_first_byte_allows_the_real_protocols() {
+        let cases: [(&[u8], u16); 8] = [
+            (
+                b"\x80\x00\x12\x34\x00\x00\x00\xa0\xde\xad\xbe\xef",
+                Label::Rtp.bit(),
+            ),
+            (b"INVITE sip:1@h SIP/2.0\r\n", Label::Sip.bit()),
+            (b"SIP/2.0 200 OK\r\n", Label::Sip.bit()),
+            (b"\x03\x00\x00\x10\x08\x02\x00\x01", Label::H323.bit()),
+            (b"\x30\x0c\x02\x01\x01\x60\x07", Label::Ldap.bit()),
+            (b"\x23\x00", Label::Ntp.bit()),
+            (b"USER anonymous\r\n", Label::Ftp.bit()),
+            (b"\x16\x03\x01\x00\x05", TLS),
+        ];
+        for (payload, bit) in cases {
+            assert!(
+                FIRST_BYTE[usize::from(payload[0])] & bit != 0,
+                "{payload:?}"
+            );
+        }
+        // And settles what cannot match.
+        assert_eq!(FIRST_BYTE[0x80] & Label::Sip.bit(), 0);
+        assert_eq!(FIRST_BYTE[b'I' as usize] & Label::Rtp.bit(), 0);
+        assert_eq!(
+            FIRST_BYTE[0x16] & (Label::H323.bit() | Label::Ldap.bit()),
+            0
+        );
     }
 }
