@@ -65,9 +65,9 @@ struct Args {
     /// Machine output: JSON lines or CSV (for the summary, the packets and the flows).
     #[arg(long, value_enum)]
     format: Option<OutputFormat>,
-    /// Threads that classify the packets (default: one per core; 1 reads and classifies on
-    /// the main thread alone). The output is the same whatever the number.
-    #[arg(long, hide = true, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Threads that classify the packets (default: one per core, at most 4; 1 reads and
+    /// classifies on the main thread alone). The output is the same whatever the number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
     threads: Option<u16>,
 }
 

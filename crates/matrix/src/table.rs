@@ -391,41 +391,27 @@ impl OwnedPortTable {
             self.set_starts.len(),
             self.set_starts
         );
-        let _ = writeln!(
-            out,
-            "static HOT: [::swyx_matrix::HotEntry; {}] = [",
-            self.hot.len()
-        );
-        for h in &self.hot {
-            let _ = writeln!(
-                out,
-                "    ::swyx_matrix::HotEntry {{ signed: {}, labels: {}, rank: {} }},",
+        write_array(&mut out, "HOT", "::swyx_matrix::HotEntry", &self.hot, |h| {
+            format!(
+                "::swyx_matrix::HotEntry {{ signed: {}, labels: {}, rank: {} }}",
                 h.signed, h.labels, h.rank
-            );
-        }
-        out.push_str("];\n\n");
-        let _ = writeln!(
-            out,
-            "static DECISIVE_SETS: [::swyx_matrix::DecisiveSet; {}] = [",
-            self.decisive_sets.len()
+            )
+        });
+        write_array(
+            &mut out,
+            "DECISIVE_SETS",
+            "::swyx_matrix::DecisiveSet",
+            &self.decisive_sets,
+            |d| {
+                format!(
+                    "::swyx_matrix::DecisiveSet {{ start: {}, len: {}, signed: {} }}",
+                    d.start, d.len, d.signed
+                )
+            },
         );
-        for d in &self.decisive_sets {
-            let _ = writeln!(
-                out,
-                "    ::swyx_matrix::DecisiveSet {{ start: {}, len: {}, signed: {} }},",
-                d.start, d.len, d.signed
-            );
-        }
-        out.push_str("];\n\n");
-        let _ = writeln!(
-            out,
-            "static BLOCKS: [[u16; 256]; {}] = [",
-            self.blocks.len()
-        );
-        for block in &self.blocks {
-            let _ = writeln!(out, "    {:?},", &block[..]);
-        }
-        out.push_str("];\n\n");
+        write_array(&mut out, "BLOCKS", "[u16; 256]", &self.blocks, |block| {
+            format!("{:?}", &block[..])
+        });
         let _ = writeln!(
             out,
             "static UDP_INDEX: [u16; 256] = {:?};\n",
@@ -444,6 +430,21 @@ impl OwnedPortTable {
         );
         out
     }
+}
+
+/// Writes `static NAME: [TYPE; N] = [...];`, one item per line.
+fn write_array<T>(
+    out: &mut String,
+    name: &str,
+    item_type: &str,
+    items: &[T],
+    item: impl Fn(&T) -> String,
+) {
+    let _ = writeln!(out, "static {name}: [{item_type}; {}] = [", items.len());
+    for value in items {
+        let _ = writeln!(out, "    {},", item(value));
+    }
+    out.push_str("];\n\n");
 }
 
 fn write_entries(out: &mut String, name: &str, entries: &[Entry]) {
