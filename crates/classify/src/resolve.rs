@@ -101,6 +101,8 @@ pub(crate) struct Signatures<'a> {
     /// Labels the payload can neither confirm nor contradict: every label when the payload
     /// may not contradict (TCP, empty, truncated), else those without a signature.
     neutral: u16,
+    /// The RTP label matched as RTCP.
+    rtcp: bool,
 }
 
 impl<'a> Signatures<'a> {
@@ -123,6 +125,7 @@ impl<'a> Signatures<'a> {
             evaluated: unsigned | empty_mask,
             confirmed: 0,
             neutral: unsigned | !contradict_mask,
+            rtcp: false,
         }
     }
 
@@ -150,8 +153,13 @@ impl<'a> Signatures<'a> {
         let mut hit = 0;
         // Media first: most packets on a SwyxWare network are RTP. An RTCP packet on an RTP
         // range counts as RTP (see `Decision::rtcp`).
-        if todo & Label::Rtp.bit() != 0 && (signature::rtp(p, n) || signature::rtcp(p, n)) {
-            hit |= Label::Rtp.bit();
+        if todo & Label::Rtp.bit() != 0 {
+            if signature::rtp(p, n) {
+                hit |= Label::Rtp.bit();
+            } else if signature::rtcp(p, n) {
+                hit |= Label::Rtp.bit();
+                self.rtcp = true;
+            }
         }
         if todo & Label::Sip.bit() != 0 && signature::sip(p, n) {
             hit |= Label::Sip.bit();
@@ -221,9 +229,9 @@ impl<'a> Signatures<'a> {
         (self.verdict(entry), self.label_of(entry))
     }
 
-    /// Whether the payload is RTCP: it matched the RTP label, but not as RTP.
+    /// Whether the payload matched the RTP label as RTCP, not as RTP.
     pub(crate) fn is_rtcp(&self) -> bool {
-        self.confirmed & Label::Rtp.bit() != 0 && !signature::rtp(self.payload, self.wire_len)
+        self.rtcp
     }
 }
 
