@@ -65,6 +65,14 @@
 //! The default table is generated at compile time (`build.rs`) from the matrix file shipped in
 //! `swyx_matrix`; [`Classifier::new`] takes any other [`PortTable`], such as one built at run
 //! time by [`OwnedPortTable::build`] for a site that moved its RTP ports.
+//!
+//! Per packet, the classifier decodes the headers by hand, looks each port up in a two-level
+//! index (256-port blocks) that leads to the port's *decisive* entries (those no earlier entry
+//! dominates) with their packed [`HotEntry`] fields and the union of the signatures they need,
+//! runs each needed signature at most once (a table of first payload bytes settles most of
+//! them without running them), and resolves with mask tests and integer comparisons. It
+//! allocates nothing. `cargo bench --bench classify` prints its speed against etherparse's
+//! slicing and a naive scan of the rows (the README's Performance section has the figures).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
