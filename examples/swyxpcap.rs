@@ -32,13 +32,16 @@ use serde::Serialize;
 use swyx_traffic::classify::{
     Classification, Classifier, Component, Label, LinkType, Outcome, Packet, Reason, Transport,
 };
-use swyx_traffic::pcap::{CaptureError, CaptureReader, Format, Timestamp};
+use swyx_traffic::pcap::{CaptureError, CaptureReader, Format, ReaderOptions, Timestamp};
 
 /// Files above this size get a progress bar (when stderr is a terminal).
 const PROGRESS_THRESHOLD: u64 = 64 * 1024 * 1024;
 
 /// The progress bar moves every this many packets.
 const PROGRESS_EVERY: u64 = 8192;
+
+/// The reader's buffer: each read of the file fills it.
+const READ_BUFFER: usize = 1024 * 1024;
 
 /// Most threads used without `--threads`.
 const MAX_DEFAULT_THREADS: usize = 4;
@@ -138,7 +141,12 @@ fn analyse_file(
         }
     };
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = match CaptureReader::new(file) {
+    // Reads of 1 MiB: fewer system calls than the default 64 KiB, for a MiB of memory.
+    let options = ReaderOptions {
+        initial_buffer: READ_BUFFER,
+        ..ReaderOptions::default()
+    };
+    let mut reader = match CaptureReader::with_options(file, options) {
         Ok(reader) => reader,
         Err(error) => {
             out.flush()?;
