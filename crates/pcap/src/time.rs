@@ -5,12 +5,17 @@ use crate::record::{Timestamp, NANOS_PER_SEC};
 /// Converts a legacy pcap record timestamp (seconds plus micro- or nanoseconds).
 ///
 /// A fraction of a second that is out of range is carried into the seconds.
+#[inline]
 pub(crate) fn legacy_timestamp(secs: u32, fraction: u32, nanosecond: bool) -> Timestamp {
-    let units_per_sec: u32 = if nanosecond { NANOS_PER_SEC } else { 1_000_000 };
-    let nanos_per_unit = NANOS_PER_SEC / units_per_sec;
+    // Constant divisors: the compiler multiplies instead of dividing, once per record.
+    let (carry, nanos) = if nanosecond {
+        (fraction / NANOS_PER_SEC, fraction % NANOS_PER_SEC)
+    } else {
+        (fraction / 1_000_000, (fraction % 1_000_000) * 1_000)
+    };
     Timestamp {
-        secs: u64::from(secs) + u64::from(fraction / units_per_sec),
-        nanos: (fraction % units_per_sec) * nanos_per_unit,
+        secs: u64::from(secs) + u64::from(carry),
+        nanos,
     }
 }
 
