@@ -9,8 +9,10 @@
 //! cargo run --release --example swyxpcap -- --flows --format csv site.pcap
 //! ```
 //!
-//! Memory stays bounded by the reader's buffer and the flow table, which grows with the
-//! number of flows, not with the file. A truncated or corrupt file gives the summary of every
+//! Memory stays bounded by the reader's buffer, one batch buffer per thread and the flow
+//! tables, which grow with the number of flows, not with the file: each thread counts into its
+//! own table until they are merged, so a capture of many flows takes up to one table per
+//! thread (`--threads 1` for the least memory). A truncated or corrupt file gives the summary of every
 //! complete packet before the damage, then the error (byte offset and record number) on
 //! stderr, and exit status 1.
 
