@@ -146,7 +146,8 @@ impl<'a> Signatures<'a> {
         }
     }
 
-    /// Runs the signatures of `todo`.
+    /// Runs the signatures of `todo`, adding what matched to `confirmed`; the caller marks them
+    /// evaluated.
     #[inline(always)]
     fn run(&mut self, todo: u16) {
         let (p, n) = (self.payload, self.wire_len);
@@ -183,22 +184,21 @@ impl<'a> Signatures<'a> {
             hit |= TLS;
         }
         self.confirmed |= hit;
-        self.evaluated |= todo;
     }
 
     /// [`Signatures::run`] as a call, for the paths that check one entry at a time.
     #[inline(never)]
     fn run_outlined(&mut self, todo: u16) {
         self.run(todo);
+        self.evaluated |= todo;
     }
 
-    /// What the payload makes of `entry`, its signatures already run.
+    /// What the payload makes of an entry with these hot fields, its signatures already run.
     #[inline(always)]
-    fn verdict(&self, entry: &Entry) -> PayloadCheck {
-        let mask = entry.labels.mask();
-        if signed_mask(entry) & self.confirmed != 0 {
+    fn verdict(&self, hot: HotEntry) -> PayloadCheck {
+        if hot.signed & self.confirmed != 0 {
             PayloadCheck::Confirmed
-        } else if mask & self.neutral != 0 || mask == 0 {
+        } else if hot.labels & self.neutral != 0 || hot.labels == 0 {
             PayloadCheck::Unknown
         } else {
             PayloadCheck::Contradicted
@@ -222,23 +222,18 @@ impl<'a> Signatures<'a> {
     /// What the payload makes of `entry`, and the label the entry would decide.
     #[inline]
     pub(crate) fn check(&mut self, entry: &Entry) -> (PayloadCheck, Option<Label>) {
-        let todo = signed_mask(entry) & !self.evaluated;
+        let hot = HotEntry::of(entry);
+        let todo = hot.signed & !self.evaluated;
         if todo != 0 {
             self.run_outlined(todo);
         }
-        (self.verdict(entry), self.label_of(entry))
+        (self.verdict(hot), self.label_of(entry))
     }
 
     /// Whether the payload matched the RTP label as RTCP, not as RTP.
     pub(crate) fn is_rtcp(&self) -> bool {
         self.rtcp
     }
-}
-
-/// The signatures that bear on `entry`: its labels, and TLS on TLS ports.
-#[inline(always)]
-fn signed_mask(entry: &Entry) -> u16 {
-    HotEntry::of(entry).signed
 }
 
 /// A candidate from an entry on one side.
@@ -270,15 +265,15 @@ struct Best {
 }
 
 /// Scans one side's hot entries (sorted by width, role, matrix order) for the best counting
-/// one, running each signature the first time an entry needs it. `wanted` (a label bit) restricts the scan to
-/// narrow entries carrying that label or none (for the peer: a broad row says nothing about
-/// what listens on a port, even when the payload that decided the label "confirms" it). The
-/// scan stops at the first confirmed entry, and at the first entry that could only lose to
-/// `bound` (the rank of the other side's confirmed best).
+/// one; every signature they need has run. `wanted` (a label bit) restricts the scan to narrow
+/// entries carrying that label or none (for the peer: a broad row says nothing about what
+/// listens on a port, even when the payload that decided the label "confirms" it). The scan
+/// stops at the first confirmed entry, and at the first entry that could only lose to `bound`
+/// (the rank of the other side's confirmed best).
 #[inline(always)]
 fn best_of_side(
     hot: &[HotEntry],
-    signatures: &mut Signatures<'_>,
+    signatures: &Signatures<'_>,
     wanted: Option<u16>,
     bound: u32,
 ) -> Option<Best> {
@@ -331,14 +326,14 @@ pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
     // Every signature either side could use, run up front: fewer branches than running each
     // when a scan first needs it, and each signature is cheap on a payload it rejects.
     signatures.evaluate(dst.signed | src.signed);
-    let dst_best = best_of_side(dst.hot, &mut signatures, None, u32::MAX);
+    let rank = |hot: &[HotEntry], index: usize| hot.get(index).map_or(u32::MAX, |h| h.rank);
+    let dst_best = best_of_side(dst.hot, &signatures, None, u32::MAX);
     // A confirmed destination entry beats every source entry of equal or greater rank.
     let bound = match dst_best {
-        Some(d) if d.confirmed => dst.hot.get(d.index).map_or(u32::MAX, |h| h.rank),
+        Some(d) if d.confirmed => rank(dst.hot, d.index),
         _ => u32::MAX,
     };
-    let src_best = best_of_side(src.hot, &mut signatures, None, bound);
-    let rank = |hot: &[HotEntry], index: usize| hot.get(index).map_or(u32::MAX, |h| h.rank);
+    let src_best = best_of_side(src.hot, &signatures, None, bound);
     let (side, best, entries, other) = match (dst_best, src_best) {
         (Some(d), Some(s))
             if (!s.confirmed, rank(src.hot, s.index)) < (!d.confirmed, rank(dst.hot, d.index)) =>
@@ -361,7 +356,7 @@ pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
         Side::Destination => packet.dst_port,
         Side::Source => packet.src_port,
     };
-    let peer = best_of_side(other.hot, &mut signatures, Some(label.bit()), u32::MAX)
+    let peer = best_of_side(other.hot, &signatures, Some(label.bit()), u32::MAX)
         .and_then(|p| other.entries.get(p.index))
         .map(|entry| entry.component);
     let confirmed = best.confirmed;
