@@ -439,25 +439,18 @@ impl<R: Read> CaptureReader<R> {
             return None;
         };
         let avail = inner.data().get(self.pending..)?;
-        let header = avail.first_chunk::<LEGACY_RECORD_HEADER>()?;
-        let field = |at: usize| {
-            let raw = [header[at], header[at + 1], header[at + 2], header[at + 3]];
-            if big_endian {
-                u32::from_be_bytes(raw)
-            } else {
-                u32::from_le_bytes(raw)
-            }
-        };
-        let len = usize::try_from(field(8))
+        let header = avail.get(..LEGACY_RECORD_HEADER)?;
+        let field = |at| framing::read_u32(header, at, big_endian);
+        let len = usize::try_from(field(8)?)
             .ok()?
             .checked_add(LEGACY_RECORD_HEADER)
             .filter(|&len| len <= self.options.max_block && len <= avail.len())?;
         Some(BufferedRecord {
             start: self.pending + LEGACY_RECORD_HEADER,
             end: self.pending + len,
-            timestamp: legacy_timestamp(field(0), field(4), nanosecond),
+            timestamp: legacy_timestamp(field(0)?, field(4)?, nanosecond),
             link_type,
-            original_len: field(12),
+            original_len: field(12)?,
         })
     }
 
