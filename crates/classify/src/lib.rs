@@ -66,9 +66,9 @@
 //! `swyx_matrix`; [`Classifier::new`] takes any other [`PortTable`], such as one built at run
 //! time by [`OwnedPortTable::build`] for a site that moved its RTP ports.
 //!
-//! Per packet, the classifier decodes the headers by hand, looks each port up in a two-level
-//! index (256-port blocks) that leads to the port's *decisive* entries (those no earlier entry
-//! dominates) with their packed [`HotEntry`] fields and the union of the signatures they need,
+//! Per packet, the classifier decodes the headers by hand, looks each port's set id up in one
+//! flat array (a single load, 256 KiB per table), which leads to the port's *decisive*
+//! entries (those no earlier entry dominates) with their packed [`HotEntry`] fields and the union of the signatures they need,
 //! runs each needed signature at most once (a table of first payload bytes settles most of
 //! them without running them), and resolves with mask tests and integer comparisons. It
 //! allocates nothing. `cargo bench --bench classify` prints its speed against etherparse's

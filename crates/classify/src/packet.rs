@@ -127,23 +127,39 @@ pub fn decode_link(link: LinkType, data: &[u8]) -> Result<Packet<'_>, Reason> {
 }
 
 /// Decodes an Ethernet II frame.
-#[inline]
+#[inline(always)]
 pub fn decode_ethernet(frame: &[u8]) -> Result<Packet<'_>, Reason> {
     let Some((header, rest)) = frame.split_first_chunk::<14>() else {
         return Err(Reason::Truncated);
     };
-    match u16::from_be_bytes([header[12], header[13]]) {
+    decode_ethertype(u16::from_be_bytes([header[12], header[13]]), rest)
+}
+
+/// Whether `ethertype` is an 802.1Q / 802.1ad tag.
+#[inline(always)]
+fn is_vlan_tag(ethertype: u16) -> bool {
+    matches!(ethertype, 0x8100 | 0x88a8 | 0x9100 | 0x9200)
+}
+
+/// Decodes what follows an EtherType, skipping 802.1Q / 802.1ad tags. The tags are skipped
+/// before the one dispatch to IPv4 or IPv6, so tagged and untagged frames share its code.
+#[inline(always)]
+fn decode_ethertype(mut ethertype: u16, mut rest: &[u8]) -> Result<Packet<'_>, Reason> {
+    if is_vlan_tag(ethertype) {
+        (ethertype, rest) = skip_vlan_tags(ethertype, rest)?;
+    }
+    match ethertype {
         ETHERTYPE_IPV4 => decode_ipv4(rest, 0),
         ETHERTYPE_IPV6 => decode_ipv6(rest, 0),
-        other => decode_ethertype(other, rest),
+        _ => Err(Reason::NotIp),
     }
 }
 
-/// Decodes what follows an EtherType, skipping 802.1Q / 802.1ad tags.
-#[inline(never)]
-fn decode_ethertype(mut ethertype: u16, mut rest: &[u8]) -> Result<Packet<'_>, Reason> {
+/// Skips the VLAN tags from `ethertype` on: the EtherType after them and what follows it.
+#[inline]
+fn skip_vlan_tags(mut ethertype: u16, mut rest: &[u8]) -> Result<(u16, &[u8]), Reason> {
     let mut tags = 0;
-    while matches!(ethertype, 0x8100 | 0x88a8 | 0x9100 | 0x9200) {
+    while is_vlan_tag(ethertype) {
         tags += 1;
         if tags > MAX_VLAN_TAGS {
             return Err(Reason::NotIp);
@@ -151,11 +167,7 @@ fn decode_ethertype(mut ethertype: u16, mut rest: &[u8]) -> Result<Packet<'_>, R
         ethertype = be16(rest, 2).ok_or(Reason::Truncated)?;
         rest = &rest[4..];
     }
-    match ethertype {
-        ETHERTYPE_IPV4 => decode_ipv4(rest, 0),
-        ETHERTYPE_IPV6 => decode_ipv6(rest, 0),
-        _ => Err(Reason::NotIp),
-    }
+    Ok((ethertype, rest))
 }
 
 /// Decodes an IPv4 or IPv6 packet, told apart by the version nibble.

@@ -345,6 +345,25 @@ const FTP_COMMANDS: [&[u8]; 58] = [
     b"CLNT", b"HOST", b"LPRT", b"LPSV", b"MFMT", b"ADAT", b"MIC",
 ];
 
+/// [`FTP_COMMANDS`] as big-endian words, a three-letter command padded with a zero byte: one
+/// integer comparison each, no call.
+const FTP_WORDS: [u32; FTP_COMMANDS.len()] = {
+    let mut words = [0u32; FTP_COMMANDS.len()];
+    let mut i = 0;
+    while i < FTP_COMMANDS.len() {
+        let command = FTP_COMMANDS[i];
+        let mut bytes = [0u8; 4];
+        let mut j = 0;
+        while j < command.len() {
+            bytes[j] = command[j];
+            j += 1;
+        }
+        words[i] = u32::from_be_bytes(bytes);
+        i += 1;
+    }
+    words
+};
+
 /// An FTP command (`USER anonymous`, `PWD`), ended by a space or a line end, or a reply
 /// (`220 ready`, `230-`).
 pub fn ftp(payload: &[u8], _wire_len: usize) -> bool {
@@ -363,7 +382,7 @@ pub fn ftp(payload: &[u8], _wire_len: usize) -> bool {
     for (dst, src) in word.iter_mut().zip(&payload[..len]) {
         *dst = src.to_ascii_uppercase();
     }
-    FTP_COMMANDS.contains(&&word[..len])
+    FTP_WORDS.contains(&u32::from_be_bytes(word))
 }
 
 /// A TLS record header: content type 20-24, version 3.x (SSL 3.0 to TLS 1.3), a length that a

@@ -370,6 +370,9 @@ fn ftp_commands_and_replies() {
         b"RETR fw.bin\r\n",
         b"QUIT\r\n",
         b"EPSV\r\n",
+        // The last three- and four-letter commands of the table, in lower case.
+        b"mic x\r\n",
+        b"adat x\r\n",
     ] {
         assert!(whole(ftp, line), "{}", String::from_utf8_lossy(line));
     }
@@ -394,6 +397,8 @@ fn ftp_near_misses() {
         b"2200 x",
         b"PWDX\r\n",
         b"USE",
+        // A three-letter prefix of a four-letter command is not that command.
+        b"STO x\r\n",
     ] {
         assert!(!whole(ftp, line), "{}", String::from_utf8_lossy(line));
     }

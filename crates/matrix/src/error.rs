@@ -64,7 +64,7 @@ pub enum MatrixErrorKind {
     NoRows,
     /// More rows than a table can index.
     TooManyRows,
-    /// More distinct port sets or blocks than a port table can index.
+    /// More distinct port sets than a port table can index.
     TableTooLarge,
 }
 

@@ -1,6 +1,6 @@
 //! Port tables: for each transport and port, the matrix rows that cover it, ordered for the
-//! resolution rules. A two-level index (high byte, then low byte within a deduplicated block of
-//! 256 ports) keeps the 2 x 65536-port key space in a few KiB.
+//! resolution rules. Ports map to deduplicated *candidate sets* through one flat array of set
+//! ids (2 x 65536 x 2 bytes): one load per port, where a two-level index would chain two.
 
 use crate::{Component, Labels, Matrix, MatrixError, MatrixErrorKind, PortRange, Role, Transport};
 use std::collections::HashMap;
@@ -118,27 +118,22 @@ pub struct PortTable<'a> {
     decisive: &'a [Entry],
     hot: &'a [HotEntry],
     decisive_sets: &'a [DecisiveSet],
-    blocks: &'a [[u16; 256]],
-    udp_index: &'a [u16; 256],
-    tcp_index: &'a [u16; 256],
+    ports: &'a [u16],
 }
 
 impl<'a> PortTable<'a> {
     /// Assembles a table from its parts; generated code calls this. Set `i` is
     /// `entries[set_starts[i]..set_starts[i + 1]]`; its decisive entries are the
     /// `decisive_sets[i].len` entries of `decisive` (and of `hot`, their hot fields) from
-    /// `decisive_sets[i].start`; `blocks[b][low byte]` is a set id and `udp_index[high byte]` /
-    /// `tcp_index[high byte]` a block id.
-    #[allow(clippy::too_many_arguments)]
+    /// `decisive_sets[i].start`; `ports[p]` is the set id of UDP port `p`, `ports[65536 + p]` that of TCP
+    /// port `p`.
     pub const fn from_parts(
         entries: &'a [Entry],
         set_starts: &'a [u32],
         decisive: &'a [Entry],
         hot: &'a [HotEntry],
         decisive_sets: &'a [DecisiveSet],
-        blocks: &'a [[u16; 256]],
-        udp_index: &'a [u16; 256],
-        tcp_index: &'a [u16; 256],
+        ports: &'a [u16],
     ) -> PortTable<'a> {
         PortTable {
             entries,
@@ -146,9 +141,7 @@ impl<'a> PortTable<'a> {
             decisive,
             hot,
             decisive_sets,
-            blocks,
-            udp_index,
-            tcp_index,
+            ports,
         }
     }
 
@@ -185,21 +178,19 @@ impl<'a> PortTable<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn set_id(&self, transport: Transport, port: u16) -> usize {
-        let index = match transport {
-            Transport::Udp => self.udp_index,
-            Transport::Tcp => self.tcp_index,
-        };
-        let block = usize::from(index[usize::from(port >> 8)]);
-        self.blocks
-            .get(block)
-            .map_or(0, |block| usize::from(block[usize::from(port & 0xff)]))
+        let at = transport as usize * PORTS + usize::from(port);
+        self.ports.get(at).map_or(0, |&id| usize::from(id))
     }
 
-    /// The number of distinct 256-port blocks.
-    pub fn block_count(&self) -> usize {
-        self.blocks.len()
+    /// The largest number of decisive entries one port has.
+    pub fn max_decisive(&self) -> usize {
+        self.decisive_sets
+            .iter()
+            .map(|set| usize::from(set.len))
+            .max()
+            .unwrap_or(0)
     }
 
     /// The number of distinct candidate sets (the empty set included).
@@ -214,8 +205,7 @@ impl<'a> PortTable<'a> {
             + core::mem::size_of_val(self.decisive)
             + core::mem::size_of_val(self.hot)
             + core::mem::size_of_val(self.decisive_sets)
-            + core::mem::size_of_val(self.blocks)
-            + 2 * core::mem::size_of::<[u16; 256]>()
+            + core::mem::size_of_val(self.ports)
     }
 }
 
@@ -240,6 +230,9 @@ pub fn dominates(earlier: &Entry, later: &Entry) -> bool {
         && (earlier.range.is_broad() <= later.range.is_broad())
 }
 
+/// The number of ports of one transport.
+const PORTS: usize = 1 << 16;
+
 /// A port table built at run time from a [`Matrix`], by the same code that generates the
 /// default table at compile time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,14 +242,12 @@ pub struct OwnedPortTable {
     decisive: Vec<Entry>,
     hot: Vec<HotEntry>,
     decisive_sets: Vec<DecisiveSet>,
-    blocks: Vec<[u16; 256]>,
-    udp_index: [u16; 256],
-    tcp_index: [u16; 256],
+    ports: Vec<u16>,
 }
 
 impl OwnedPortTable {
     /// Builds the table of `matrix`. Fails only when the matrix has more distinct
-    /// port sets than a table can index (65535).
+    /// port sets than a table can index (65536).
     pub fn build(matrix: &Matrix) -> Result<OwnedPortTable, MatrixError> {
         let too_large = || MatrixError {
             line: 0,
@@ -273,9 +264,7 @@ impl OwnedPortTable {
         let mut decisive_sets: Vec<DecisiveSet> = vec![empty_set];
         let mut set_ids: HashMap<Vec<Entry>, u16> = HashMap::new();
         set_ids.insert(Vec::new(), 0);
-        let mut blocks: Vec<[u16; 256]> = Vec::new();
-        let mut block_ids: HashMap<[u16; 256], u16> = HashMap::new();
-        let mut indexes = [[0u16; 256]; 2];
+        let mut ports = vec![0u16; 2 * PORTS];
 
         for (t, transport) in [Transport::Udp, Transport::Tcp].into_iter().enumerate() {
             let row_entries = entries_for(matrix, transport);
@@ -287,7 +276,7 @@ impl OwnedPortTable {
             cuts.sort_unstable();
             cuts.dedup();
 
-            let mut port_sets = vec![0u16; 65536];
+            let port_sets = &mut ports[t * PORTS..(t + 1) * PORTS];
             for window in cuts.windows(2) {
                 let (start, end) = (window[0], window[1]);
                 let port = start as u16;
@@ -328,22 +317,6 @@ impl OwnedPortTable {
                 };
                 port_sets[start as usize..end as usize].fill(id);
             }
-
-            for (high, chunk) in port_sets.chunks_exact(256).enumerate() {
-                let mut block = [0u16; 256];
-                block.copy_from_slice(chunk);
-                let next_id = blocks.len();
-                let id = match block_ids.get(&block) {
-                    Some(&id) => id,
-                    None => {
-                        let id = u16::try_from(next_id).map_err(|_| too_large())?;
-                        blocks.push(block);
-                        block_ids.insert(block, id);
-                        id
-                    }
-                };
-                indexes[t][high] = id;
-            }
         }
 
         let hot = decisive.iter().map(HotEntry::of).collect();
@@ -353,9 +326,7 @@ impl OwnedPortTable {
             decisive,
             hot,
             decisive_sets,
-            blocks,
-            udp_index: indexes[0],
-            tcp_index: indexes[1],
+            ports,
         })
     }
 
@@ -367,9 +338,7 @@ impl OwnedPortTable {
             &self.decisive,
             &self.hot,
             &self.decisive_sets,
-            &self.blocks,
-            &self.udp_index,
-            &self.tcp_index,
+            &self.ports,
         )
     }
 
@@ -409,24 +378,18 @@ impl OwnedPortTable {
                 )
             },
         );
-        write_array(&mut out, "BLOCKS", "[u16; 256]", &self.blocks, |block| {
-            format!("{:?}", &block[..])
-        });
-        let _ = writeln!(
-            out,
-            "static UDP_INDEX: [u16; 256] = {:?};\n",
-            &self.udp_index[..]
-        );
-        let _ = writeln!(
-            out,
-            "static TCP_INDEX: [u16; 256] = {:?};\n",
-            &self.tcp_index[..]
-        );
+        let _ = writeln!(out, "static PORTS: [u16; {}] = [", self.ports.len());
+        // One line per 64 ports.
+        for line in self.ports.chunks(64) {
+            let ids: Vec<String> = line.iter().map(u16::to_string).collect();
+            let _ = writeln!(out, "    {},", ids.join(","));
+        }
+        out.push_str("];\n\n");
         let _ = writeln!(
             out,
             "/// The port table generated from {source}.\n\
              pub static {name}: ::swyx_matrix::PortTable<'static> = ::swyx_matrix::PortTable::from_parts(\
-             &ENTRIES, &SET_STARTS, &DECISIVE, &HOT, &DECISIVE_SETS, &BLOCKS, &UDP_INDEX, &TCP_INDEX);"
+             &ENTRIES, &SET_STARTS, &DECISIVE, &HOT, &DECISIVE_SETS, &PORTS);"
         );
         out
     }
