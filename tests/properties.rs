@@ -80,6 +80,25 @@ fn tie_key(c: &Candidate) -> (bool, u32, Role) {
     )
 }
 
+#[test]
+fn stacked_rows_overflow_the_lanes() {
+    // Six rows on one port with unrelated labels: none dominates another.
+    let mut text = String::from("matrix stacked\ncomponent swyx_server\n");
+    for (i, labels) in ["sip", "rtp", "t38", "ldap", "ntp", "ftp"]
+        .iter()
+        .enumerate()
+    {
+        text.push_str(&format!(
+            "row R | P | {labels} | udp | 7000-{} | |\n",
+            7000 + i
+        ));
+    }
+    let table = OwnedPortTable::build(&Matrix::parse(&text).unwrap()).unwrap();
+    assert_eq!(table.table().max_decisive(), 6);
+    assert!(!table.table().lanes_hold_all());
+    assert!(swyx_classify::SWYXWARE_2013_TABLE.lanes_hold_all());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
@@ -162,6 +181,41 @@ proptest! {
                 src_addr: &[], dst_addr: &[],
             };
             prop_assert_eq!(classifier.classify_packet(&packet), classify_reference(&matrix, &packet));
+        }
+    }
+
+    #[test]
+    fn tables_with_more_decisive_entries_than_lanes_agree_with_a_scan_of_the_rows(
+        rows in prop::collection::vec(
+            (prop::sample::select(vec!["sip", "rtp", "t38", "h323", "ldap", "ntp", "ftp", "-", "sip+rtp", "t38+sip"]),
+             prop::sample::select(vec!["udp", "tcp", "udp+tcp"]), any::<bool>(), any::<bool>(), 0u16..40, 0u16..3000),
+            5..12),
+        packets in prop::collection::vec((any::<bool>(), 6990u16..7010, port(), body()), 1..20),
+    ) {
+        // Rows stacked on port 7000 with unrelated labels: more decisive entries per port than
+        // the lanes hold, so the classifier scans the hot entries instead.
+        let mut text = String::from("matrix stacked\ncomponent swyx_server\n");
+        for (labels, transport, connects, tls, below, above) in &rows {
+            let low = 7000 - below;
+            let high = 7000u32 + u32::from(*above);
+            text.push_str(&format!(
+                "row R | P | {labels} | {transport} | {}{low}-{high}{} | |\n",
+                if *connects { "connects " } else { "" },
+                if *tls { " tls" } else { "" },
+            ));
+        }
+        let matrix = Matrix::parse(&text).unwrap();
+        let table = OwnedPortTable::build(&matrix).unwrap();
+        let classifier = Classifier::new(table.table());
+        for (udp, near, other, body) in &packets {
+            for (src_port, dst_port) in [(*near, *other), (*other, *near)] {
+                let packet = Packet {
+                    transport: if *udp { Transport::Udp } else { Transport::Tcp },
+                    src_port, dst_port, payload: body, payload_len: body.len() as u32,
+                    src_addr: &[], dst_addr: &[],
+                };
+                prop_assert_eq!(classifier.classify_packet(&packet), classify_reference(&matrix, &packet));
+            }
         }
     }
 

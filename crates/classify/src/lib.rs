@@ -91,7 +91,7 @@ pub use link::LinkType;
 pub use packet::Packet;
 pub use reference::classify_reference;
 pub use swyx_matrix::{
-    Component, Decisive, DecisiveSet, Entry, HotEntry, Label, Labels, Matrix, MatrixError,
+    Component, Decisive, DecisiveSet, Entry, HotEntry, Label, Labels, Lanes, Matrix, MatrixError,
     MatrixErrorKind, OwnedPortTable, PortRange, PortTable, Role, Transport, BROAD_RANGE_WIDTH,
 };
 

@@ -5,8 +5,8 @@
 
 use crate::signature;
 use crate::{
-    Candidate, Decision, Entry, Evidence, HotEntry, Label, Outcome, Packet, PayloadCheck,
-    PortTable, Reason, Side, Transport,
+    Candidate, Decision, DecisiveSet, Entry, Evidence, HotEntry, Label, Lanes, Outcome, Packet,
+    PayloadCheck, PortTable, Reason, Side, Transport,
 };
 
 /// Labels without a signature on UDP (nothing can confirm or contradict them there).
@@ -313,40 +313,129 @@ fn best_of_side(
     unknown
 }
 
+/// The best counting entry of one side from its [`Lanes`], as [`best_of_side`] finds it
+/// without `wanted`, and its sort key against the other side's: (not confirmed, rank), or
+/// `u64::MAX` for none. Branch-free.
+#[inline(always)]
+fn best_of_lanes(lanes: &Lanes, confirmed: u64, neutral: u64) -> (Best, u64) {
+    let confirmed_lanes = Lanes::nonzero(lanes.signed & confirmed);
+    // Labelled (a row without labels has none in `neutral`), narrow and left unknown.
+    let unknown_lanes = Lanes::nonzero(lanes.labels & neutral) & lanes.narrow;
+    let is_confirmed = confirmed_lanes != 0;
+    let pick = if is_confirmed {
+        confirmed_lanes
+    } else {
+        unknown_lanes
+    };
+    let index = Lanes::first(pick);
+    let rank = lanes.ranks[index % Lanes::WIDTH];
+    let key = if pick != 0 {
+        (u64::from(!is_confirmed) << 32) | u64::from(rank)
+    } else {
+        u64::MAX
+    };
+    (
+        Best {
+            index,
+            confirmed: is_confirmed,
+        },
+        key,
+    )
+}
+
+/// The peer's entry from the other side's [`Lanes`], as [`best_of_side`] finds it with
+/// `wanted`: narrow, carrying the decided label or none, confirmed before unknown.
+#[inline(always)]
+fn peer_of_lanes(lanes: &Lanes, confirmed: u64, neutral: u64, wanted: u16) -> Option<usize> {
+    let eligible =
+        lanes.narrow & (lanes.unlabelled | Lanes::nonzero(lanes.labels & Lanes::broadcast(wanted)));
+    let confirmed = Lanes::nonzero(lanes.signed & confirmed);
+    let unknown = Lanes::nonzero(lanes.labels & neutral) | lanes.unlabelled;
+    let pick = if confirmed & eligible != 0 {
+        confirmed & eligible
+    } else {
+        unknown & eligible
+    };
+    (pick != 0).then(|| Lanes::first(pick))
+}
+
+/// The deciding side and its best entry, from the lanes of both ports (see
+/// [`PortTable::lanes_hold_all`]); `confirmed` and `neutral` are the signatures' masks in
+/// every lane.
+#[inline(always)]
+fn decide_by_lanes(dst: &Lanes, src: &Lanes, confirmed: u64, neutral: u64) -> Option<(Side, Best)> {
+    let (d, d_key) = best_of_lanes(dst, confirmed, neutral);
+    let (s, s_key) = best_of_lanes(src, confirmed, neutral);
+    // Ties go to the destination.
+    if s_key < d_key {
+        Some((Side::Source, s))
+    } else if d_key != u64::MAX {
+        Some((Side::Destination, d))
+    } else {
+        None
+    }
+}
+
+/// The deciding side and its best entry, scanning both ports' hot entries.
+#[inline(always)]
+fn decide_by_scan(
+    dst: &[HotEntry],
+    src: &[HotEntry],
+    signatures: &Signatures<'_>,
+) -> Option<(Side, Best)> {
+    let rank = |hot: &[HotEntry], index: usize| hot.get(index).map_or(u32::MAX, |h| h.rank);
+    let dst_best = best_of_side(dst, signatures, None, u32::MAX);
+    // A confirmed destination entry beats every source entry of equal or greater rank.
+    let bound = match dst_best {
+        Some(d) if d.confirmed => rank(dst, d.index),
+        _ => u32::MAX,
+    };
+    let src_best = best_of_side(src, signatures, None, bound);
+    match (dst_best, src_best) {
+        (Some(d), Some(s))
+            if (!s.confirmed, rank(src, s.index)) < (!d.confirmed, rank(dst, d.index)) =>
+        {
+            Some((Side::Source, s))
+        }
+        (Some(d), _) => Some((Side::Destination, d)),
+        (None, Some(s)) => Some((Side::Source, s)),
+        (None, None) => None,
+    }
+}
+
 /// Applies the resolution rules to the decisive entries of each port (see
 /// [`PortTable::decisive`](crate::PortTable::decisive)).
 #[inline(always)]
 pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
-    let dst = table.decisive(packet.transport, packet.dst_port);
-    let src = table.decisive(packet.transport, packet.src_port);
-    if dst.hot.is_empty() && src.hot.is_empty() {
+    let dst = table.set(packet.transport, packet.dst_port);
+    let src = table.set(packet.transport, packet.src_port);
+    if dst.len | src.len == 0 {
         return Outcome::Unclassified(Reason::NoMatrixRow);
     }
     let mut signatures = Signatures::new(packet);
     // Every signature either side could use, run up front: fewer branches than running each
     // when a scan first needs it, and each signature is cheap on a payload it rejects.
     signatures.evaluate(dst.signed | src.signed);
-    let rank = |hot: &[HotEntry], index: usize| hot.get(index).map_or(u32::MAX, |h| h.rank);
-    let dst_best = best_of_side(dst.hot, &signatures, None, u32::MAX);
-    // A confirmed destination entry beats every source entry of equal or greater rank.
-    let bound = match dst_best {
-        Some(d) if d.confirmed => rank(dst.hot, d.index),
-        _ => u32::MAX,
+    let lanes = table.lanes_hold_all();
+    let confirmed = Lanes::broadcast(signatures.confirmed);
+    let neutral = Lanes::broadcast(signatures.neutral);
+    let decided = if lanes {
+        decide_by_lanes(&dst.lanes, &src.lanes, confirmed, neutral)
+    } else {
+        decide_by_scan(table.hot_entries(dst), table.hot_entries(src), &signatures)
     };
-    let src_best = best_of_side(src.hot, &signatures, None, bound);
-    let (side, best, entries, other) = match (dst_best, src_best) {
-        (Some(d), Some(s))
-            if (!s.confirmed, rank(src.hot, s.index)) < (!d.confirmed, rank(dst.hot, d.index)) =>
-        {
-            (Side::Source, s, src.entries, dst)
-        }
-        (Some(d), _) => (Side::Destination, d, dst.entries, src),
-        (None, Some(s)) => (Side::Source, s, src.entries, dst),
-        (None, None) => {
-            return Outcome::Unclassified(unclassified_reason(&signatures, dst.hot, src.hot))
-        }
+    let Some((side, best)) = decided else {
+        return Outcome::Unclassified(unclassified_reason(
+            &signatures,
+            table.hot_entries(dst),
+            table.hot_entries(src),
+        ));
     };
-    let Some(winner) = entries.get(best.index) else {
+    let (winning, other): (&DecisiveSet, &DecisiveSet) = match side {
+        Side::Destination => (dst, src),
+        Side::Source => (src, dst),
+    };
+    let Some(winner) = table.decisive_entry(winning, best.index) else {
         return Outcome::Unclassified(Reason::NoMatrixRow);
     };
     let Some(label) = signatures.label_of(winner) else {
@@ -356,9 +445,19 @@ pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
         Side::Destination => packet.dst_port,
         Side::Source => packet.src_port,
     };
-    let peer = best_of_side(other.hot, &signatures, Some(label.bit()), u32::MAX)
-        .and_then(|p| other.entries.get(p.index))
-        .map(|entry| entry.component);
+    let peer = if lanes {
+        peer_of_lanes(&other.lanes, confirmed, neutral, label.bit())
+    } else {
+        best_of_side(
+            table.hot_entries(other),
+            &signatures,
+            Some(label.bit()),
+            u32::MAX,
+        )
+        .map(|p| p.index)
+    }
+    .and_then(|index| table.decisive_entry(other, index))
+    .map(|entry| entry.component);
     let confirmed = best.confirmed;
     Outcome::Labelled(Decision {
         label,

@@ -33,6 +33,6 @@ pub use error::{MatrixError, MatrixErrorKind};
 pub use label::{Label, Labels};
 pub use row::{Matrix, PortRange, Role, Row, Transport};
 pub use table::{
-    dominates, entries_for, Decisive, DecisiveSet, Entry, HotEntry, OwnedPortTable, PortTable,
-    BROAD_RANGE_WIDTH,
+    dominates, entries_for, Decisive, DecisiveSet, Entry, HotEntry, Lanes, OwnedPortTable,
+    PortTable, BROAD_RANGE_WIDTH,
 };

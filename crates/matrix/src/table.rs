@@ -78,7 +78,8 @@ impl HotEntry {
     }
 }
 
-/// Where one candidate set's decisive entries sit, and the signatures they need.
+/// Where one candidate set's decisive entries sit, the signatures they need, and their hot
+/// fields side by side: all a resolution reads of a port, in one cache line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DecisiveSet {
     /// Index of the first entry in the decisive arrays.
@@ -87,6 +88,89 @@ pub struct DecisiveSet {
     pub len: u16,
     /// The union of the entries' [`HotEntry::signed`].
     pub signed: u16,
+    /// The hot fields of the first [`Lanes::WIDTH`] entries.
+    pub lanes: Lanes,
+}
+
+impl DecisiveSet {
+    /// The set of no entries.
+    pub const EMPTY: DecisiveSet = DecisiveSet {
+        start: 0,
+        len: 0,
+        signed: 0,
+        lanes: Lanes::EMPTY,
+    };
+}
+
+/// The hot fields of a set's first [`Lanes::WIDTH`] decisive entries side by side, one 16-bit
+/// lane per entry (lane `i` is bits `16 * i..16 * i + 16`), so that a resolution can test them
+/// all with a few word operations instead of a loop of branches. Lanes past the set's entries
+/// hold zeros (and the rank `u32::MAX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lanes {
+    /// Lane `i`: entry `i`'s [`HotEntry::signed`].
+    pub signed: u64,
+    /// Lane `i`: entry `i`'s [`HotEntry::labels`].
+    pub labels: u64,
+    /// [`Lanes::HIGH`] in the lanes of narrow entries.
+    pub narrow: u64,
+    /// [`Lanes::HIGH`] in the lanes of entries without labels.
+    pub unlabelled: u64,
+    /// Entry `i`'s [`HotEntry::rank`].
+    pub ranks: [u32; Lanes::WIDTH],
+}
+
+impl Lanes {
+    /// Entries per word.
+    pub const WIDTH: usize = 4;
+    /// Bit 0 of every lane.
+    pub const LOW: u64 = 0x0001_0001_0001_0001;
+    /// Bit 15 of every lane: the flag bit of a lane mask.
+    pub const HIGH: u64 = 0x8000_8000_8000_8000;
+    /// Lanes for no entry.
+    pub const EMPTY: Lanes = Lanes {
+        signed: 0,
+        labels: 0,
+        narrow: 0,
+        unlabelled: 0,
+        ranks: [u32::MAX; Lanes::WIDTH],
+    };
+
+    /// The lanes of `hot` (at most [`Lanes::WIDTH`] entries; further ones are left out).
+    pub fn of(hot: &[HotEntry]) -> Lanes {
+        let mut lanes = Lanes::EMPTY;
+        for (i, entry) in hot.iter().take(Lanes::WIDTH).enumerate() {
+            let shift = 16 * i;
+            lanes.signed |= u64::from(entry.signed) << shift;
+            lanes.labels |= u64::from(entry.labels) << shift;
+            if !entry.is_broad() {
+                lanes.narrow |= 0x8000 << shift;
+            }
+            if entry.labels == 0 {
+                lanes.unlabelled |= 0x8000 << shift;
+            }
+            lanes.ranks[i] = entry.rank;
+        }
+        lanes
+    }
+
+    /// `mask` in every lane.
+    #[inline(always)]
+    pub const fn broadcast(mask: u16) -> u64 {
+        mask as u64 * Lanes::LOW
+    }
+
+    /// [`Lanes::HIGH`] in each lane of `x` that is not zero.
+    #[inline(always)]
+    pub const fn nonzero(x: u64) -> u64 {
+        (((x & !Lanes::HIGH) + !Lanes::HIGH) | x) & Lanes::HIGH
+    }
+
+    /// The first lane flagged in the lane mask `mask`; [`Lanes::WIDTH`] when none is.
+    #[inline(always)]
+    pub const fn first(mask: u64) -> usize {
+        (mask.trailing_zeros() / 16) as usize
+    }
 }
 
 /// One port's decisive entries in both forms, and the signatures they need.
@@ -118,23 +202,30 @@ pub struct PortTable<'a> {
     decisive: &'a [Entry],
     hot: &'a [HotEntry],
     decisive_sets: &'a [DecisiveSet],
-    ports: &'a [u16],
+    ports: &'a [u16; 2 * PORTS],
+    lanes_hold_all: bool,
 }
 
 impl<'a> PortTable<'a> {
     /// Assembles a table from its parts; generated code calls this. Set `i` is
     /// `entries[set_starts[i]..set_starts[i + 1]]`; its decisive entries are the
     /// `decisive_sets[i].len` entries of `decisive` (and of `hot`, their hot fields) from
-    /// `decisive_sets[i].start`; `ports[p]` is the set id of UDP port `p`, `ports[65536 + p]` that of TCP
-    /// port `p`.
+    /// `decisive_sets[i].start`; `ports[p]` is the set id of UDP port `p`, `ports[65536 + p]`
+    /// that of TCP port `p`.
     pub const fn from_parts(
         entries: &'a [Entry],
         set_starts: &'a [u32],
         decisive: &'a [Entry],
         hot: &'a [HotEntry],
         decisive_sets: &'a [DecisiveSet],
-        ports: &'a [u16],
+        ports: &'a [u16; 2 * PORTS],
     ) -> PortTable<'a> {
+        let mut lanes_hold_all = true;
+        let mut i = 0;
+        while i < decisive_sets.len() {
+            lanes_hold_all &= decisive_sets[i].len as usize <= Lanes::WIDTH;
+            i += 1;
+        }
         PortTable {
             entries,
             set_starts,
@@ -142,6 +233,7 @@ impl<'a> PortTable<'a> {
             hot,
             decisive_sets,
             ports,
+            lanes_hold_all,
         }
     }
 
@@ -164,24 +256,56 @@ impl<'a> PortTable<'a> {
     /// the classifier reads per packet.
     #[inline(always)]
     pub fn decisive(&self, transport: Transport, port: u16) -> Decisive<'a> {
-        let Some(set) = self.decisive_sets.get(self.set_id(transport, port)) else {
-            return Decisive::default();
-        };
-        let range = set.start as usize..set.start as usize + usize::from(set.len);
-        match (self.decisive.get(range.clone()), self.hot.get(range)) {
-            (Some(entries), Some(hot)) => Decisive {
-                entries,
-                hot,
-                signed: set.signed,
-            },
-            _ => Decisive::default(),
+        let set = self.set(transport, port);
+        Decisive {
+            entries: self.decisive_entries(set),
+            hot: self.hot_entries(set),
+            signed: set.signed,
         }
+    }
+
+    /// The decisive set of `port`: what the classifier reads per packet, one load after the
+    /// port's set id. [`DecisiveSet::EMPTY`] where no row covers the port.
+    #[inline(always)]
+    pub fn set(&self, transport: Transport, port: u16) -> &'a DecisiveSet {
+        self.decisive_sets
+            .get(self.set_id(transport, port))
+            .unwrap_or(&DecisiveSet::EMPTY)
+    }
+
+    /// The decisive entries of `set` (one of this table's).
+    #[inline(always)]
+    pub fn decisive_entries(&self, set: &DecisiveSet) -> &'a [Entry] {
+        self.decisive.get(set_range(set)).unwrap_or(&[])
+    }
+
+    /// The hot fields of the decisive entries of `set` (one of this table's).
+    #[inline(always)]
+    pub fn hot_entries(&self, set: &DecisiveSet) -> &'a [HotEntry] {
+        self.hot.get(set_range(set)).unwrap_or(&[])
+    }
+
+    /// The decisive entry `index` of `set` (one of this table's).
+    #[inline(always)]
+    pub fn decisive_entry(&self, set: &DecisiveSet, index: usize) -> Option<&'a Entry> {
+        if index < usize::from(set.len) {
+            self.decisive.get(set.start as usize + index)
+        } else {
+            None
+        }
+    }
+
+    /// Whether every set's decisive entries fit its [`Lanes`] (no port has more than
+    /// [`Lanes::WIDTH`]), so that a resolution may read the lanes alone.
+    #[inline(always)]
+    pub fn lanes_hold_all(&self) -> bool {
+        self.lanes_hold_all
     }
 
     #[inline(always)]
     fn set_id(&self, transport: Transport, port: u16) -> usize {
-        let at = transport as usize * PORTS + usize::from(port);
-        self.ports.get(at).map_or(0, |&id| usize::from(id))
+        // In bounds by construction: no check, no branch on the transport.
+        usize::from(self.ports[transport as usize * PORTS + usize::from(port)])
     }
 
     /// The largest number of decisive entries one port has.
@@ -207,6 +331,11 @@ impl<'a> PortTable<'a> {
             + core::mem::size_of_val(self.decisive_sets)
             + core::mem::size_of_val(self.ports)
     }
+}
+
+#[inline(always)]
+fn set_range(set: &DecisiveSet) -> core::ops::Range<usize> {
+    set.start as usize..set.start as usize + usize::from(set.len)
 }
 
 #[inline]
@@ -242,7 +371,7 @@ pub struct OwnedPortTable {
     decisive: Vec<Entry>,
     hot: Vec<HotEntry>,
     decisive_sets: Vec<DecisiveSet>,
-    ports: Vec<u16>,
+    ports: Box<[u16; 2 * PORTS]>,
 }
 
 impl OwnedPortTable {
@@ -256,12 +385,7 @@ impl OwnedPortTable {
         let mut entries: Vec<Entry> = Vec::new();
         let mut set_starts: Vec<u32> = vec![0, 0];
         let mut decisive: Vec<Entry> = Vec::new();
-        let empty_set = DecisiveSet {
-            start: 0,
-            len: 0,
-            signed: 0,
-        };
-        let mut decisive_sets: Vec<DecisiveSet> = vec![empty_set];
+        let mut decisive_sets: Vec<DecisiveSet> = vec![DecisiveSet::EMPTY];
         let mut set_ids: HashMap<Vec<Entry>, u16> = HashMap::new();
         set_ids.insert(Vec::new(), 0);
         let mut ports = vec![0u16; 2 * PORTS];
@@ -297,8 +421,7 @@ impl OwnedPortTable {
                         let start = u32::try_from(decisive.len()).map_err(|_| too_large())?;
                         let mut set = DecisiveSet {
                             start,
-                            len: 0,
-                            signed: 0,
+                            ..DecisiveSet::EMPTY
                         };
                         for (i, entry) in covering.iter().enumerate() {
                             if !covering[..i]
@@ -319,7 +442,15 @@ impl OwnedPortTable {
             }
         }
 
-        let hot = decisive.iter().map(HotEntry::of).collect();
+        let hot: Vec<HotEntry> = decisive.iter().map(HotEntry::of).collect();
+        for set in &mut decisive_sets {
+            let start = set.start as usize;
+            set.lanes = Lanes::of(&hot[start..start + usize::from(set.len)]);
+        }
+        let ports: Box<[u16; 2 * PORTS]> = ports
+            .into_boxed_slice()
+            .try_into()
+            .map_err(|_| too_large())?;
         Ok(OwnedPortTable {
             entries,
             set_starts,
@@ -372,9 +503,12 @@ impl OwnedPortTable {
             "::swyx_matrix::DecisiveSet",
             &self.decisive_sets,
             |d| {
+                let l = &d.lanes;
                 format!(
-                    "::swyx_matrix::DecisiveSet {{ start: {}, len: {}, signed: {} }}",
-                    d.start, d.len, d.signed
+                    "::swyx_matrix::DecisiveSet {{ start: {}, len: {}, signed: {}, \
+                     lanes: ::swyx_matrix::Lanes {{ signed: {:#x}, labels: {:#x}, \
+                     narrow: {:#x}, unlabelled: {:#x}, ranks: {:?} }} }}",
+                    d.start, d.len, d.signed, l.signed, l.labels, l.narrow, l.unlabelled, l.ranks
                 )
             },
         );
