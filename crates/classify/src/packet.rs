@@ -145,7 +145,7 @@ fn is_vlan_tag(ethertype: u16) -> bool {
 /// before the one dispatch to IPv4 or IPv6, so tagged and untagged frames share its code.
 #[inline(always)]
 fn decode_ethertype(mut ethertype: u16, mut rest: &[u8]) -> Result<Packet<'_>, Reason> {
-    if is_vlan_tag(ethertype) {
+    if ethertype != ETHERTYPE_IPV4 && ethertype != ETHERTYPE_IPV6 {
         (ethertype, rest) = skip_vlan_tags(ethertype, rest)?;
     }
     match ethertype {

@@ -25,6 +25,14 @@ const UNSIGNED_TCP: u16 = Label::Configuration.bit()
     | Label::Keepalive.bit()
     | Label::Ntp.bit();
 
+/// The labels without a signature, by [`Transport`] discriminant.
+const UNSIGNED: [u16; 2] = {
+    let mut unsigned = [0; 2];
+    unsigned[Transport::Udp as usize] = UNSIGNED_UDP;
+    unsigned[Transport::Tcp as usize] = UNSIGNED_TCP;
+    unsigned
+};
+
 const TLS: u16 = HotEntry::TLS;
 
 /// For each first payload byte, the signatures (label bits and [`TLS`]) that can match a
@@ -108,23 +116,21 @@ pub(crate) struct Signatures<'a> {
 impl<'a> Signatures<'a> {
     #[inline(always)]
     pub(crate) fn new(packet: &Packet<'a>) -> Signatures<'a> {
+        // Selected without branches: TCP and UDP interleave unpredictably.
         let udp = packet.transport == Transport::Udp;
-        // Selected with masks, not branches: TCP and UDP interleave unpredictably.
-        let udp_mask = 0u16.wrapping_sub(u16::from(udp));
-        let unsigned = (UNSIGNED_UDP & udp_mask) | (UNSIGNED_TCP & !udp_mask);
-        let empty = packet.payload.is_empty();
+        let unsigned = UNSIGNED[packet.transport as usize];
+        let captured = packet.payload.len();
+        let wire_len = packet.payload_len as usize;
         // A whole, non-empty UDP datagram may contradict.
-        let may_contradict = udp & !empty & !packet.is_truncated();
-        let empty_mask = 0u16.wrapping_sub(u16::from(empty));
-        let contradict_mask = 0u16.wrapping_sub(u16::from(may_contradict));
+        let may_contradict = udp & (captured != 0) & (captured >= wire_len);
         Signatures {
             payload: packet.payload,
-            wire_len: usize::try_from(packet.payload_len).unwrap_or(usize::MAX),
+            wire_len,
             udp,
             // No signature matches an empty payload: nothing to run.
-            evaluated: unsigned | empty_mask,
+            evaluated: if captured == 0 { u16::MAX } else { unsigned },
             confirmed: 0,
-            neutral: unsigned | !contradict_mask,
+            neutral: if may_contradict { unsigned } else { u16::MAX },
             rtcp: false,
         }
     }
@@ -318,9 +324,10 @@ fn best_of_side(
 /// `u64::MAX` for none. Branch-free.
 #[inline(always)]
 fn best_of_lanes(lanes: &Lanes, confirmed: u64, neutral: u64) -> (Best, u64) {
-    let confirmed_lanes = Lanes::nonzero(lanes.signed & confirmed);
+    // The lowest bit set is in the first lane that is not zero: no lane flags needed.
+    let confirmed_lanes = lanes.signed & confirmed;
     // Labelled (a row without labels has none in `neutral`), narrow and left unknown.
-    let unknown_lanes = Lanes::nonzero(lanes.labels & neutral) & lanes.narrow;
+    let unknown_lanes = lanes.labels & neutral & lanes.narrow;
     let is_confirmed = confirmed_lanes != 0;
     let pick = if is_confirmed {
         confirmed_lanes

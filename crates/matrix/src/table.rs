@@ -112,7 +112,7 @@ pub struct Lanes {
     pub signed: u64,
     /// Lane `i`: entry `i`'s [`HotEntry::labels`].
     pub labels: u64,
-    /// [`Lanes::HIGH`] in the lanes of narrow entries.
+    /// `0xffff` in the lanes of narrow entries.
     pub narrow: u64,
     /// [`Lanes::HIGH`] in the lanes of entries without labels.
     pub unlabelled: u64,
@@ -144,7 +144,7 @@ impl Lanes {
             lanes.signed |= u64::from(entry.signed) << shift;
             lanes.labels |= u64::from(entry.labels) << shift;
             if !entry.is_broad() {
-                lanes.narrow |= 0x8000 << shift;
+                lanes.narrow |= 0xffff << shift;
             }
             if entry.labels == 0 {
                 lanes.unlabelled |= 0x8000 << shift;
@@ -166,7 +166,7 @@ impl Lanes {
         (((x & !Lanes::HIGH) + !Lanes::HIGH) | x) & Lanes::HIGH
     }
 
-    /// The first lane flagged in the lane mask `mask`; [`Lanes::WIDTH`] when none is.
+    /// The first lane of `mask` that is not zero; [`Lanes::WIDTH`] when none is.
     #[inline(always)]
     pub const fn first(mask: u64) -> usize {
         (mask.trailing_zeros() / 16) as usize
