@@ -433,7 +433,7 @@ pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
     };
     let Some((side, best)) = decided else {
         return Outcome::Unclassified(unclassified_reason(
-            &signatures,
+            signatures.neutral,
             table.hot_entries(dst),
             table.hot_entries(src),
         ));
@@ -490,10 +490,10 @@ pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
 /// labels only if that one does, so whatever the dominated entry shows, its dominator shows
 /// too.
 #[cold]
-fn unclassified_reason(signatures: &Signatures<'_>, dst: &[HotEntry], src: &[HotEntry]) -> Reason {
+fn unclassified_reason(neutral: u16, dst: &[HotEntry], src: &[HotEntry]) -> Reason {
     let mut broad_dropped = false;
     for entry in dst.iter().chain(src).filter(|e| e.labels != 0) {
-        if !entry.is_broad() && entry.labels & signatures.neutral == 0 {
+        if !entry.is_broad() && entry.labels & neutral == 0 {
             // Labelled, narrow, not confirmed (no entry was) and not neutral: contradicted.
             return Reason::PayloadContradicts;
         }
