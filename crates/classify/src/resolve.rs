@@ -34,6 +34,8 @@ const UNSIGNED: [u16; 2] = {
 };
 
 const TLS: u16 = HotEntry::TLS;
+/// The signatures of RTP, SIP and T.38.
+const MEDIA_AND_SIP: u16 = Label::Rtp.bit() | Label::Sip.bit() | Label::T38.bit();
 
 /// For each first payload byte, the signatures (label bits and [`TLS`]) that can match a
 /// payload starting with it; every other bit is set. A signature outside the mask fails on its
@@ -158,21 +160,28 @@ impl<'a> Signatures<'a> {
     fn run(&mut self, todo: u16) {
         let (p, n) = (self.payload, self.wire_len);
         let mut hit = 0;
-        // Media first: most packets on a SwyxWare network are RTP. An RTCP packet on an RTP
-        // range counts as RTP (see `Decision::rtcp`).
-        if todo & Label::Rtp.bit() != 0 {
-            if signature::rtp(p, n) {
-                hit |= Label::Rtp.bit();
-            } else if signature::rtcp(p, n) {
-                hit |= Label::Rtp.bit();
-                self.rtcp = true;
+        // Media and SIP first, in a group: most packets on a SwyxWare network are RTP, and
+        // most need no signature of the other group. An RTCP packet on an RTP range counts as
+        // RTP (see `Decision::rtcp`).
+        if todo & MEDIA_AND_SIP != 0 {
+            if todo & Label::Rtp.bit() != 0 {
+                if signature::rtp(p, n) {
+                    hit |= Label::Rtp.bit();
+                } else if signature::rtcp(p, n) {
+                    hit |= Label::Rtp.bit();
+                    self.rtcp = true;
+                }
             }
-        }
-        if todo & Label::Sip.bit() != 0 && signature::sip(p, n) {
-            hit |= Label::Sip.bit();
-        }
-        if todo & Label::T38.bit() != 0 && signature::udptl(p, n) {
-            hit |= Label::T38.bit();
+            if todo & Label::Sip.bit() != 0 && signature::sip(p, n) {
+                hit |= Label::Sip.bit();
+            }
+            if todo & Label::T38.bit() != 0 && signature::udptl(p, n) {
+                hit |= Label::T38.bit();
+            }
+            if todo & !MEDIA_AND_SIP == 0 {
+                self.confirmed |= hit;
+                return;
+            }
         }
         if todo & Label::H323.bit() != 0 && signature::h225(p, n) {
             hit |= Label::H323.bit();
