@@ -44,12 +44,9 @@ fn sip_start_line(payload: &[u8], wire_len: usize) -> bool {
             return matches!(message.get(8..11), Some(&[b'1'..=b'9', b, c]) if b.is_ascii_digit() && c.is_ascii_digit());
         }
     }
-    let Some(space) = message.iter().take(10).position(|&b| b == b' ') else {
+    let Some(space) = sip_method_len(message) else {
         return false;
     };
-    if !is_sip_method(&message[..space]) {
-        return false;
-    }
     let uri = &message[space + 1..];
     // Letters folded to lower case; ':' compared as it is.
     let scheme_ok = match uri.first_chunk::<4>() {
@@ -92,26 +89,58 @@ fn is_sip_version(bytes: &[u8; 8], at: usize) -> bool {
     }
 }
 
-/// The methods of RFC 3261 and its extensions (case-sensitive).
+/// Eight bytes as a little-endian word, zero-padded.
+const fn word(bytes: &[u8]) -> u64 {
+    let mut padded = [0u8; 8];
+    let mut i = 0;
+    while i < bytes.len() {
+        padded[i] = bytes[i];
+        i += 1;
+    }
+    u64::from_le_bytes(padded)
+}
+
+/// The methods of RFC 3261 and its extensions (case-sensitive) shorter than eight bytes, as
+/// zero-padded words: a method's letters are never zero, so equal words are equal methods.
+const SHORT_METHODS: [u64; 12] = [
+    word(b"INVITE"),
+    word(b"ACK"),
+    word(b"BYE"),
+    word(b"CANCEL"),
+    word(b"OPTIONS"),
+    word(b"PRACK"),
+    word(b"NOTIFY"),
+    word(b"PUBLISH"),
+    word(b"INFO"),
+    word(b"REFER"),
+    word(b"MESSAGE"),
+    word(b"UPDATE"),
+];
+
+/// The length of the method `message` starts with, followed by a space: one of RFC 3261 and
+/// its extensions (case-sensitive). `None` for a message shorter than eight bytes, which no
+/// request line is.
 #[inline]
-fn is_sip_method(method: &[u8]) -> bool {
-    matches!(
-        method,
-        b"INVITE"
-            | b"ACK"
-            | b"BYE"
-            | b"CANCEL"
-            | b"REGISTER"
-            | b"OPTIONS"
-            | b"PRACK"
-            | b"SUBSCRIBE"
-            | b"NOTIFY"
-            | b"PUBLISH"
-            | b"INFO"
-            | b"REFER"
-            | b"MESSAGE"
-            | b"UPDATE"
-    )
+fn sip_method_len(message: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let head = message.first_chunk::<8>()?;
+    let word = u64::from_le_bytes(*head);
+    let x = word ^ (ONES * u64::from(b' '));
+    // The lowest flagged byte is the first space (higher flags may be false).
+    let space = x.wrapping_sub(ONES) & !x & HIGHS;
+    if space == 0 {
+        // The two longer methods.
+        return match head {
+            b"REGISTER" if message.get(8) == Some(&b' ') => Some(8),
+            b"SUBSCRIB" if message.get(8..10) == Some(b"E ") => Some(9),
+            _ => None,
+        };
+    }
+    let len = (space.trailing_zeros() / 8) as usize;
+    // `len` < 8: the shift stays below 64.
+    let method = word & ((1u64 << (8 * len)) - 1);
+    SHORT_METHODS.contains(&method).then_some(len)
 }
 
 /// The index of the first `\n` in `bytes`, eight bytes at a time.
