@@ -442,11 +442,15 @@ pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
         decide_by_scan(table.hot_entries(dst), table.hot_entries(src), &signatures)
     };
     let Some((side, best)) = decided else {
-        return Outcome::Unclassified(unclassified_reason(
-            signatures.neutral,
-            table.hot_entries(dst),
-            table.hot_entries(src),
-        ));
+        return Outcome::Unclassified(if lanes {
+            unclassified_reason_by_lanes(neutral, &dst.lanes, &src.lanes)
+        } else {
+            unclassified_reason(
+                signatures.neutral,
+                table.hot_entries(dst),
+                table.hot_entries(src),
+            )
+        });
     };
     let (winning, other): (&DecisiveSet, &DecisiveSet) = match side {
         Side::Destination => (dst, src),
@@ -494,6 +498,26 @@ pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
     })
 }
 
+/// [`unclassified_reason`] from the lanes of both ports: the same tests on all entries at once.
+#[inline(always)]
+fn unclassified_reason_by_lanes(neutral: u64, dst: &Lanes, src: &Lanes) -> Reason {
+    let side = |lanes: &Lanes| {
+        let labelled = Lanes::nonzero(lanes.labels);
+        let narrow = lanes.narrow & Lanes::HIGH;
+        let left_unknown = Lanes::nonzero(lanes.labels & neutral);
+        (labelled & narrow & !left_unknown, labelled & !narrow)
+    };
+    let (dst_contradicted, dst_broad) = side(dst);
+    let (src_contradicted, src_broad) = side(src);
+    if dst_contradicted | src_contradicted != 0 {
+        Reason::PayloadContradicts
+    } else if dst_broad | src_broad != 0 {
+        Reason::BroadRowWithoutEvidence
+    } else {
+        Reason::UnlabelledRowsOnly
+    }
+}
+
 /// Why no row counted: a narrow row the payload contradicts, else a broad row without
 /// evidence, else only rows without a protocol. The decisive entries tell as much as all
 /// entries would: an entry dominated by another is narrow only if that one is, and carries
@@ -501,6 +525,7 @@ pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
 /// too.
 #[cold]
 fn unclassified_reason(neutral: u16, dst: &[HotEntry], src: &[HotEntry]) -> Reason {
+    // A scan: a table with more decisive entries per port than lanes hold.
     let mut broad_dropped = false;
     for entry in dst.iter().chain(src).filter(|e| e.labels != 0) {
         if !entry.is_broad() && entry.labels & neutral == 0 {
