@@ -271,6 +271,30 @@ fn ip_in_ip_is_decapsulated() {
 }
 
 #[test]
+fn tunnels_are_followed_two_levels_deep_not_three() {
+    let inner = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()).ip();
+    // Wraps `packet` in an IPv4 header of protocol 4 (IP-in-IP).
+    let wrap = |packet: Vec<u8>| {
+        let mut outer = FrameSpec::udp([192, 0, 2, 1], [192, 0, 2, 2], 0, 0, vec![]).ip();
+        outer.truncate(20);
+        outer[9] = 4;
+        outer[2..4].copy_from_slice(&((20 + packet.len()) as u16).to_be_bytes());
+        [outer, packet].concat()
+    };
+    let twice = wrap(wrap(inner));
+    assert_eq!(classify_ip(&twice).label(), Some(Label::Sip));
+    let thrice = wrap(twice);
+    assert_eq!(classify_ip(&thrice).reason(), Some(Reason::NotTcpUdp));
+    // Behind Ethernet and a VLAN tag, the same.
+    let mut frame = vec![0u8; 12];
+    frame.extend_from_slice(&[0x81, 0x00, 0x00, 0x0a, 0x08, 0x00]);
+    frame.extend_from_slice(&wrap(wrap(
+        FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()).ip(),
+    )));
+    assert_eq!(classify(&frame).label(), Some(Label::Sip));
+}
+
+#[test]
 fn segmentation_offload_lengths_of_zero_trust_the_capture() {
     let spec = FrameSpec::tcp(A, B, 1031, 1720, payload::h225_setup());
     let mut ip = spec.ip();

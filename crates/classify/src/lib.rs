@@ -156,7 +156,7 @@ impl<'t> Classifier<'t> {
     /// Classifies a raw IPv4 or IPv6 packet.
     #[inline]
     pub fn classify_ip<'a>(&self, packet: &'a [u8]) -> Classification<'a> {
-        self.finish(packet::decode_ip(packet, 0))
+        self.finish(packet::decode_ip(packet))
     }
 
     /// Classifies a captured packet of link type `link` (see [`LinkType::from_linktype`]).

@@ -83,21 +83,21 @@ fn be16(data: &[u8], at: usize) -> Option<u16> {
 /// Decodes `data` of link type `link` down to the transport layer.
 #[inline]
 pub fn decode_link(link: LinkType, data: &[u8]) -> Result<Packet<'_>, Reason> {
-    match link {
-        LinkType::Ethernet => decode_ethernet(data),
-        LinkType::RawIp => decode_ip(data, 0),
-        LinkType::Ipv4 => decode_ipv4(data, 0),
-        LinkType::Ipv6 => decode_ipv6(data, 0),
+    let (version, ip) = match link {
+        LinkType::Ethernet => ethernet_ip(data)?,
+        LinkType::RawIp => raw_ip(data)?,
+        LinkType::Ipv4 => (IpVersion::V4, data),
+        LinkType::Ipv6 => (IpVersion::V6, data),
         LinkType::LinuxSll => {
             let protocol = be16(data, 14).ok_or(Reason::Truncated)?;
-            decode_ethertype(protocol, &data[16.min(data.len())..])
+            ethertype_ip(protocol, &data[16.min(data.len())..])?
         }
         LinkType::LinuxSll2 => {
             let protocol = be16(data, 0).ok_or(Reason::Truncated)?;
             if data.len() < 20 {
                 return Err(Reason::Truncated);
             }
-            decode_ethertype(protocol, &data[20..])
+            ethertype_ip(protocol, &data[20..])?
         }
         LinkType::Null | LinkType::Loop => {
             let family: [u8; 4] = data
@@ -117,22 +117,30 @@ pub fn decode_link(link: LinkType, data: &[u8]) -> Result<Packet<'_>, Reason> {
                 }
             };
             match family {
-                2 => decode_ipv4(&data[4..], 0),
+                2 => (IpVersion::V4, &data[4..]),
                 // AF_INET6 is 10 on Linux, 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS.
-                10 | 24 | 28 | 30 => decode_ipv6(&data[4..], 0),
-                _ => Err(Reason::NotIp),
+                10 | 24 | 28 | 30 => (IpVersion::V6, &data[4..]),
+                _ => return Err(Reason::NotIp),
             }
         }
-    }
+    };
+    decode_ip_chain(version, ip)
 }
 
 /// Decodes an Ethernet II frame.
 #[inline(always)]
 pub fn decode_ethernet(frame: &[u8]) -> Result<Packet<'_>, Reason> {
+    let (version, ip) = ethernet_ip(frame)?;
+    decode_ip_chain(version, ip)
+}
+
+/// The IP header of an Ethernet II frame.
+#[inline(always)]
+fn ethernet_ip(frame: &[u8]) -> Result<(IpVersion, &[u8]), Reason> {
     let Some((header, rest)) = frame.split_first_chunk::<14>() else {
         return Err(Reason::Truncated);
     };
-    decode_ethertype(u16::from_be_bytes([header[12], header[13]]), rest)
+    ethertype_ip(u16::from_be_bytes([header[12], header[13]]), rest)
 }
 
 /// Whether `ethertype` is an 802.1Q / 802.1ad tag.
@@ -141,16 +149,15 @@ fn is_vlan_tag(ethertype: u16) -> bool {
     matches!(ethertype, 0x8100 | 0x88a8 | 0x9100 | 0x9200)
 }
 
-/// Decodes what follows an EtherType, skipping 802.1Q / 802.1ad tags. The tags are skipped
-/// before the one dispatch to IPv4 or IPv6, so tagged and untagged frames share its code.
+/// The IP header that follows an EtherType, after any 802.1Q / 802.1ad tags.
 #[inline(always)]
-fn decode_ethertype(mut ethertype: u16, mut rest: &[u8]) -> Result<Packet<'_>, Reason> {
+fn ethertype_ip(mut ethertype: u16, mut rest: &[u8]) -> Result<(IpVersion, &[u8]), Reason> {
     if ethertype != ETHERTYPE_IPV4 && ethertype != ETHERTYPE_IPV6 {
         (ethertype, rest) = skip_vlan_tags(ethertype, rest)?;
     }
     match ethertype {
-        ETHERTYPE_IPV4 => decode_ipv4(rest, 0),
-        ETHERTYPE_IPV6 => decode_ipv6(rest, 0),
+        ETHERTYPE_IPV4 => Ok((IpVersion::V4, rest)),
+        ETHERTYPE_IPV6 => Ok((IpVersion::V6, rest)),
         _ => Err(Reason::NotIp),
     }
 }
@@ -172,17 +179,63 @@ fn skip_vlan_tags(mut ethertype: u16, mut rest: &[u8]) -> Result<(u16, &[u8]), R
 
 /// Decodes an IPv4 or IPv6 packet, told apart by the version nibble.
 #[inline]
-pub fn decode_ip(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
+pub fn decode_ip(packet: &[u8]) -> Result<Packet<'_>, Reason> {
+    let (version, ip) = raw_ip(packet)?;
+    decode_ip_chain(version, ip)
+}
+
+/// The IP version of a raw IP packet, from its version nibble.
+#[inline(always)]
+fn raw_ip(packet: &[u8]) -> Result<(IpVersion, &[u8]), Reason> {
     match packet.first().map(|b| b >> 4) {
-        Some(4) => decode_ipv4(packet, depth),
-        Some(6) => decode_ipv6(packet, depth),
+        Some(4) => Ok((IpVersion::V4, packet)),
+        Some(6) => Ok((IpVersion::V6, packet)),
         Some(_) => Err(Reason::NotIp),
         None => Err(Reason::Truncated),
     }
 }
 
+/// The version of an IP header to decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IpVersion {
+    V4,
+    V6,
+}
+
+/// What an IP header leads to: the transport layer, or another IP protocol's body.
+enum Layer<'a> {
+    Transport(Packet<'a>),
+    Other { protocol: u8, body: &'a [u8] },
+}
+
+/// Decodes the IP header of `version` in `data`, following IP-in-IP (4) and IPv6-in-IP (41)
+/// tunnels [`MAX_TUNNEL_DEPTH`] levels deep, down to TCP or UDP. A loop, not a call per
+/// tunnel: every path then hands its packet over in registers.
 #[inline(always)]
-fn decode_ipv4(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
+fn decode_ip_chain(mut version: IpVersion, mut data: &[u8]) -> Result<Packet<'_>, Reason> {
+    let mut depth = 0;
+    loop {
+        let layer = match version {
+            IpVersion::V4 => decode_ipv4(data)?,
+            IpVersion::V6 => decode_ipv6(data)?,
+        };
+        match layer {
+            Layer::Transport(packet) => return Ok(packet),
+            Layer::Other { protocol, body } => {
+                version = match protocol {
+                    4 if depth < MAX_TUNNEL_DEPTH => IpVersion::V4,
+                    41 if depth < MAX_TUNNEL_DEPTH => IpVersion::V6,
+                    _ => return Err(Reason::NotTcpUdp),
+                };
+                data = body;
+                depth += 1;
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn decode_ipv4(packet: &[u8]) -> Result<Layer<'_>, Reason> {
     let Some(header) = packet.first_chunk::<20>() else {
         return Err(short_ip_reason(packet, 4));
     };
@@ -217,14 +270,7 @@ fn decode_ipv4(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
         _ => u32::MAX,
     };
     let body = packet.get(header_len..end).unwrap_or(&[]);
-    transport(
-        header[9],
-        body,
-        body_wire,
-        &header[12..16],
-        &header[16..20],
-        depth,
-    )
+    transport(header[9], body, body_wire, &header[12..16], &header[16..20])
 }
 
 /// Why an IP packet too short for its fixed header was not decoded.
@@ -245,7 +291,7 @@ fn check_version(packet: &[u8], expected: u8) -> Reason {
 }
 
 #[inline(always)]
-fn decode_ipv6(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
+fn decode_ipv6(packet: &[u8]) -> Result<Layer<'_>, Reason> {
     if packet.len() < 40 {
         return Err(short_ip_reason(packet, 6));
     }
@@ -289,14 +335,7 @@ fn decode_ipv6(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
                     Some(wire_len) if !fragmented => wire_len as u32,
                     _ => u32::MAX,
                 };
-                return transport(
-                    next,
-                    body,
-                    body_wire,
-                    &packet[8..24],
-                    &packet[24..40],
-                    depth,
-                );
+                return transport(next, body, body_wire, &packet[8..24], &packet[24..40]);
             }
         };
         next = *packet.get(at).ok_or(Reason::Truncated)?;
@@ -309,16 +348,6 @@ fn decode_ipv6(packet: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
     Err(Reason::MalformedHeader)
 }
 
-/// Follows IP-in-IP (4) and IPv6-in-IP (41) tunnels; anything else is not TCP or UDP.
-#[inline(never)]
-fn tunnel(protocol: u8, body: &[u8], depth: u8) -> Result<Packet<'_>, Reason> {
-    match protocol {
-        4 if depth < MAX_TUNNEL_DEPTH => decode_ipv4(body, depth + 1),
-        41 if depth < MAX_TUNNEL_DEPTH => decode_ipv6(body, depth + 1),
-        _ => Err(Reason::NotTcpUdp),
-    }
-}
-
 /// Decodes the transport header in `body` (`body_wire` bytes on the wire, `u32::MAX` when
 /// unknown because the datagram is fragmented).
 #[inline(always)]
@@ -328,12 +357,11 @@ fn transport<'a>(
     body_wire: u32,
     src_addr: &'a [u8],
     dst_addr: &'a [u8],
-    depth: u8,
-) -> Result<Packet<'a>, Reason> {
+) -> Result<Layer<'a>, Reason> {
     let transport = match protocol {
         17 => Transport::Udp,
         6 => Transport::Tcp,
-        _ => return tunnel(protocol, body, depth),
+        _ => return Ok(Layer::Other { protocol, body }),
     };
     let Some(ports) = body.first_chunk::<4>() else {
         return Err(Reason::Truncated);
@@ -374,7 +402,7 @@ fn transport<'a>(
             }
         }
     };
-    Ok(Packet {
+    Ok(Layer::Transport(Packet {
         transport,
         src_port,
         dst_port,
@@ -382,5 +410,5 @@ fn transport<'a>(
         payload_len,
         src_addr,
         dst_addr,
-    })
+    }))
 }
