@@ -374,8 +374,8 @@ const FTP_COMMANDS: [&[u8]; 58] = [
     b"CLNT", b"HOST", b"LPRT", b"LPSV", b"MFMT", b"ADAT", b"MIC",
 ];
 
-/// [`FTP_COMMANDS`] as big-endian words, a three-letter command padded with a zero byte: one
-/// integer comparison each, no call.
+/// [`FTP_COMMANDS`] as little-endian words, a three-letter command padded with a zero byte:
+/// one integer comparison each, no call.
 const FTP_WORDS: [u32; FTP_COMMANDS.len()] = {
     let mut words = [0u32; FTP_COMMANDS.len()];
     let mut i = 0;
@@ -387,31 +387,43 @@ const FTP_WORDS: [u32; FTP_COMMANDS.len()] = {
             bytes[j] = command[j];
             j += 1;
         }
-        words[i] = u32::from_be_bytes(bytes);
+        words[i] = u32::from_le_bytes(bytes);
         i += 1;
     }
     words
 };
 
 /// An FTP command (`USER anonymous`, `PWD`), ended by a space or a line end, or a reply
-/// (`220 ready`, `230-`).
+/// (`220 ready`, `230-`). The command's letters are tested four at a time, in one word.
 pub fn ftp(payload: &[u8], _wire_len: usize) -> bool {
     if let Some(&[b'1'..=b'5', b'0'..=b'5', b'0'..=b'9', sep]) = payload.get(..4) {
         return sep == b' ' || sep == b'-';
     }
-    let len = payload
-        .iter()
-        .take(5)
-        .take_while(|b| b.is_ascii_alphabetic())
-        .count();
-    if !(3..=4).contains(&len) || !matches!(payload.get(len), Some(b' ' | b'\r' | b'\n')) {
+    // A command and the byte that ends it: four bytes at least.
+    let Some(head) = payload.first_chunk::<4>() else {
         return false;
-    }
-    let mut word = [0u8; 4];
-    for (dst, src) in word.iter_mut().zip(&payload[..len]) {
-        *dst = src.to_ascii_uppercase();
-    }
-    FTP_WORDS.contains(&u32::from_be_bytes(word))
+    };
+    let word = u32::from_le_bytes(*head);
+    let upper = word & !0x2020_2020;
+    // Bit 7 of each byte of `letters` is set when the byte is an ASCII letter: bytes below
+    // 0x80, folded to upper case, from 'A' to 'Z' (no carry crosses a byte below 0x80).
+    let ascii = !word & 0x8080_8080;
+    let from_a = upper.wrapping_add(0x3f3f_3f3f);
+    let past_z = upper.wrapping_add(0x2525_2525);
+    let letters = from_a & !past_z & ascii;
+    let ends = |b: u8| matches!(b, b' ' | b'\r' | b'\n');
+    let command = if letters == 0x8080_8080 {
+        // Four letters, then the end.
+        if !payload.get(4).is_some_and(|&b| ends(b)) {
+            return false;
+        }
+        upper
+    } else if letters == 0x0080_8080 && ends(head[3]) {
+        upper & 0x00ff_ffff
+    } else {
+        return false;
+    };
+    FTP_WORDS.contains(&command)
 }
 
 /// A TLS record header: content type 20-24, version 3.x (SSL 3.0 to TLS 1.3), a length that a

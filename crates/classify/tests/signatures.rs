@@ -561,3 +561,59 @@ fn sip_like_reaches_both_answers() {
         .count();
     assert!((80..700).contains(&matches), "{matches} of 1000 are SIP");
 }
+
+/// The FTP signature in its plain form: the oracle for the word-at-a-time `ftp`.
+fn ftp_plain(payload: &[u8]) -> bool {
+    const COMMANDS: [&[u8]; 58] = [
+        b"USER", b"PASS", b"ACCT", b"CWD", b"CDUP", b"SMNT", b"QUIT", b"REIN", b"PORT", b"PASV",
+        b"TYPE", b"STRU", b"MODE", b"RETR", b"STOR", b"STOU", b"APPE", b"ALLO", b"REST", b"RNFR",
+        b"RNTO", b"ABOR", b"DELE", b"RMD", b"MKD", b"PWD", b"LIST", b"NLST", b"SITE", b"SYST",
+        b"STAT", b"HELP", b"NOOP", b"FEAT", b"OPTS", b"AUTH", b"PBSZ", b"PROT", b"EPSV", b"EPRT",
+        b"SIZE", b"MDTM", b"MLSD", b"MLST", b"LANG", b"CCC", b"XPWD", b"XCWD", b"XMKD", b"XRMD",
+        b"XCUP", b"CLNT", b"HOST", b"LPRT", b"LPSV", b"MFMT", b"ADAT", b"MIC",
+    ];
+    if let Some(&[b'1'..=b'5', b'0'..=b'5', b'0'..=b'9', sep]) = payload.get(..4) {
+        return sep == b' ' || sep == b'-';
+    }
+    let len = payload
+        .iter()
+        .take(5)
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    if !(3..=4).contains(&len) || !matches!(payload.get(len), Some(b' ' | b'\r' | b'\n')) {
+        return false;
+    }
+    let word = payload[..len].to_ascii_uppercase();
+    COMMANDS.contains(&&word[..])
+}
+
+/// Bytes shaped like an FTP line: letters of the commands in any case, their neighbours in
+/// ASCII and beyond, digits, line ends.
+fn ftp_like() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    let byte = prop_oneof![
+        4 => proptest::sample::select(b"USERPWDCMICXSTOQAFLNHTYadepqrsuw".to_vec()),
+        1 => proptest::sample::select(b" \r\n-0123456@[`{\x80\xc1\xdb\xfa".to_vec()),
+        1 => any::<u8>(),
+    ];
+    proptest::collection::vec(byte, 0..8)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn ftp_agrees_with_its_plain_form(payload in ftp_like()) {
+        proptest::prop_assert_eq!(ftp(&payload, payload.len()), ftp_plain(&payload));
+    }
+}
+
+#[test]
+fn ftp_plain_form_is_a_real_oracle() {
+    for line in [&b"pwd\r\n"[..], b"MIC x", b"XCUP\n", b"220 ok"] {
+        assert!(ftp_plain(line) && ftp(line, line.len()), "{line:?}");
+    }
+    for line in [&b"PW\xc4 x"[..], b"PWD", b"MICS x", b"P[D ", b"STO x"] {
+        assert!(!ftp_plain(line) && !ftp(line, line.len()), "{line:?}");
+    }
+}
