@@ -416,4 +416,6 @@ fn default_table_is_a_flat_port_array_and_a_few_kib() {
     );
     let rest = table.size_in_bytes() - ports;
     assert!(rest < 16 * 1024, "{rest}");
+    // What the resolution reads of a port: one record, smaller than a cache line.
+    assert_eq!(core::mem::size_of::<swyx_matrix::DecisiveSet>(), 56);
 }

@@ -79,7 +79,7 @@ impl HotEntry {
 }
 
 /// Where one candidate set's decisive entries sit, the signatures they need, and their hot
-/// fields side by side: all a resolution reads of a port, in one cache line.
+/// fields side by side: all a resolution reads of a port, in one 56-byte record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DecisiveSet {
     /// Index of the first entry in the decisive arrays.
