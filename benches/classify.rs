@@ -8,113 +8,7 @@ use criterion::{criterion_group, Criterion, Throughput};
 use std::hint::black_box;
 use swyx_classify::{classify_reference, Classifier, Label, Matrix, Packet, Transport};
 use swyx_matrix::Row;
-use swyx_traffic::synth::{payload, FrameSpec};
-
-/// At least 1,000 distinct frames: every label, IPv4 and IPv6, VLAN-tagged and not, TCP and
-/// UDP, and traffic that is not SwyxWare; shuffled so branch predictors cannot learn the order.
-fn mix() -> Vec<Vec<u8>> {
-    let mut frames = Vec::new();
-    for i in 0..120u16 {
-        let host = |n: u8| [10, 1, (i % 7) as u8, n];
-        let specs = [
-            FrameSpec::udp(
-                host(20),
-                host(10),
-                50100 + i,
-                51000 + i,
-                payload::rtp(i, u32::from(i) * 160),
-            ),
-            FrameSpec::udp(
-                host(10),
-                host(20),
-                51000 + i,
-                50100 + i,
-                payload::rtp(i, u32::from(i) * 160),
-            ),
-            FrameSpec::udp(host(30), host(20), 5012, 50200 + i, payload::rtp(i, 7)),
-            FrameSpec::udp(
-                host(20),
-                host(10),
-                5070 + (i % 100),
-                5060,
-                payload::sip_invite(),
-            ),
-            FrameSpec::udp(
-                host(10),
-                host(20),
-                5060,
-                5070 + (i % 100),
-                payload::sip_ok(),
-            ),
-            FrameSpec::udp(
-                host(11),
-                host(12),
-                52010 + (i % 400),
-                4000,
-                payload::udptl(i),
-            ),
-            FrameSpec::udp(
-                host(11),
-                host(12),
-                51002,
-                50002 + i,
-                payload::rtcp_sender_report(),
-            ),
-            FrameSpec::tcp(host(20), host(13), 49152 + i, 9094, payload::cds_request()),
-            FrameSpec::tcp(
-                host(30),
-                host(14),
-                1030 + (i % 10),
-                4060,
-                payload::noise(40, i as u8),
-            ),
-            FrameSpec::tcp(
-                host(30),
-                host(14),
-                1030 + (i % 10),
-                1720,
-                payload::h225_setup(),
-            ),
-            FrameSpec::tcp(
-                host(30),
-                host(14),
-                1040 + (i % 10),
-                18443,
-                payload::tls_client_hello(),
-            ),
-            FrameSpec::udp(host(30), host(1), 1050 + i, 123, payload::ntp_client()),
-            FrameSpec::tcp(host(30), host(10), 1060 + i, 21, payload::ftp_user()),
-            FrameSpec::tcp(host(20), host(2), 49500 + i, 712, payload::ldap_search()),
-            FrameSpec::tcp(host(10), host(9), 49700 + i, 65010, payload::noise(16, 1)),
-            FrameSpec::udp(host(20), host(53), 40000 + i, 53, payload::dns_query()),
-            FrameSpec::tcp(
-                host(20),
-                [93, 184, 216, 34],
-                49800 + i,
-                443,
-                payload::tls_client_hello(),
-            ),
-        ];
-        for (k, mut spec) in specs.into_iter().enumerate() {
-            if (usize::from(i) + k) % 5 == 0 {
-                spec.vlans = vec![(0x8100, 10 + i)];
-            }
-            if (usize::from(i) + k) % 4 == 0 {
-                spec = spec.into_ipv6();
-            }
-            frames.push(spec.ethernet());
-        }
-    }
-    // A fixed xorshift shuffle.
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    for i in (1..frames.len()).rev() {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        frames.swap(i, (state % (i as u64 + 1)) as usize);
-    }
-    frames
-}
+use swyx_traffic::synth::bench_mix;
 
 /// Slices `frame` with etherparse into the classifier's [`Packet`].
 fn etherparse_packet(frame: &[u8]) -> Option<Packet<'_>> {
@@ -168,7 +62,7 @@ fn first_covering_row(rows: &[Row], frame: &[u8]) -> Option<usize> {
 }
 
 fn classify_mix(c: &mut Criterion) {
-    let owned = mix();
+    let owned = bench_mix();
     assert!(owned.len() >= 1000);
     let bytes: usize = owned.iter().map(Vec::len).sum();
     // Frames back to back in one buffer, as a capture reader hands them out.

@@ -66,13 +66,17 @@
 //! `swyx_matrix`; [`Classifier::new`] takes any other [`PortTable`], such as one built at run
 //! time by [`OwnedPortTable::build`] for a site that moved its RTP ports.
 //!
-//! Per packet, the classifier decodes the headers by hand, looks each port's set id up in one
-//! flat array (a single load, 256 KiB per table), which leads to the port's *decisive*
-//! entries (those no earlier entry dominates) with their packed [`HotEntry`] fields and the union of the signatures they need,
-//! runs each needed signature at most once (a table of first payload bytes settles most of
-//! them without running them), and resolves with mask tests and integer comparisons. It
-//! allocates nothing. `cargo bench --bench classify` prints its speed against etherparse's
-//! slicing and a naive scan of the rows (the README's Performance section has the figures).
+//! Per packet, the classifier decodes the headers by hand (tunnels in a loop, so every path
+//! keeps the packet in registers), looks each port's set id up in one flat array (a single
+//! load, 256 KiB per table) and reads the port's [`DecisiveSet`]: one 56-byte record holding
+//! the union of the signatures its *decisive* entries (those no earlier entry dominates) need,
+//! and the hot fields of its first four entries side by side ([`Lanes`]). It runs each needed
+//! signature at most once (a table of first payload bytes settles most of them without
+//! running them), then picks the best entry of both ports with a few word operations on the
+//! lanes, without a loop or a branch per entry (tables whose ports have more than four
+//! decisive entries scan them instead). It allocates nothing. `cargo bench --bench classify`
+//! prints its speed against etherparse's slicing and a naive scan of the rows (the README's
+//! Performance section has the figures).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

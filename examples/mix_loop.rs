@@ -1,0 +1,87 @@
+//! The `classify` bench's frames in a plain loop, for profilers and instruction counters that
+//! want one process doing one thing (criterion's own work would blur their counts).
+//!
+//! ```text
+//! cargo run --release --example mix_loop -- classify 10000     # ns per packet
+//! valgrind --tool=cachegrind --cache-sim=no --branch-sim=yes \
+//!     target/release/examples/mix_loop classify 300            # then 100: the difference
+//! ```
+//!
+//! Modes: `classify` (the default table), `floor` (a one-row table no port of the mix hits:
+//! header decoding and lookups only), `etherparse` (`SlicedPacket::from_ethernet` alone).
+//! Instructions per packet are the difference between two runs' counts divided by the
+//! difference of their passes times 2,040 frames: the set-up cancels out.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use swyx_classify::{Classifier, Matrix, OwnedPortTable};
+use swyx_traffic::synth::bench_mix;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mode, passes) = match args.as_slice() {
+        [mode, passes] => match passes.parse::<usize>() {
+            Ok(passes) => (mode.as_str(), passes),
+            Err(error) => {
+                eprintln!("mix_loop: passes {passes:?}: {error}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("usage: mix_loop classify|floor|etherparse PASSES");
+            return ExitCode::from(2);
+        }
+    };
+    let owned = bench_mix();
+    // Back to back in one buffer, as in the bench.
+    let buffer: Vec<u8> = owned.concat();
+    let mut frames: Vec<&[u8]> = Vec::with_capacity(owned.len());
+    let mut at = 0;
+    for frame in &owned {
+        frames.push(&buffer[at..at + frame.len()]);
+        at += frame.len();
+    }
+    let floor_table =
+        Matrix::parse("matrix floor\ncomponent swyx_server\nrow A | SIP | sip | udp | 1 | |\n")
+            .ok()
+            .and_then(|matrix| OwnedPortTable::build(&matrix).ok());
+    let Some(floor_table) = floor_table else {
+        eprintln!("mix_loop: the one-row table does not build");
+        return ExitCode::FAILURE;
+    };
+    let classifier = Classifier::swyxware_2013();
+    let floor = Classifier::new(floor_table.table());
+    let started = std::time::Instant::now();
+    let count = match mode {
+        "classify" => run(passes, &frames, |f| {
+            classifier.classify(f).label().is_some()
+        }),
+        "floor" => run(passes, &frames, |f| floor.classify(f).packet.is_some()),
+        "etherparse" => run(passes, &frames, |f| {
+            etherparse::SlicedPacket::from_ethernet(f).is_ok()
+        }),
+        other => {
+            eprintln!("mix_loop: unknown mode {other:?} (classify, floor, etherparse)");
+            return ExitCode::from(2);
+        }
+    };
+    let elapsed = started.elapsed();
+    let packets = passes * frames.len();
+    println!(
+        "{mode}: {packets} packets ({count} counted), {:.2} ns per packet",
+        elapsed.as_nanos() as f64 / packets.max(1) as f64
+    );
+    ExitCode::SUCCESS
+}
+
+/// Runs `check` over every frame `passes` times; how many times it said yes.
+#[inline(never)]
+fn run(passes: usize, frames: &[&[u8]], check: impl Fn(&[u8]) -> bool) -> usize {
+    let mut count = 0;
+    for _ in 0..passes {
+        for frame in frames {
+            count += usize::from(check(black_box(frame)));
+        }
+    }
+    count
+}
