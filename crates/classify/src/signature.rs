@@ -280,6 +280,7 @@ fn open_type_length(payload: &[u8], at: usize) -> Option<(usize, usize)> {
 
 /// A TPKT header (`03 00 len`) carrying Q.931 (protocol discriminator `08`): H.225 call
 /// signalling.
+#[inline(always)]
 pub fn h225(payload: &[u8], _wire_len: usize) -> bool {
     let [3, 0, len_hi, len_lo, 0x08, call_ref_len, ..] = *payload else {
         return false;
@@ -346,6 +347,7 @@ pub fn ldap(payload: &[u8], wire_len: usize, datagram: bool) -> bool {
 /// control (6) and private (7) messages at least their 12-byte (6) or 4-byte (7) header. In
 /// modes 1-5 the stratum is 0-16 (RFC 5905; above is reserved): without that check, ASCII text
 /// starting with `I` or `!` would pass as NTPv1.
+#[inline(always)]
 pub fn ntp(payload: &[u8], wire_len: usize) -> bool {
     let [first, stratum, ..] = *payload else {
         return false;
@@ -428,6 +430,7 @@ pub fn ftp(payload: &[u8], _wire_len: usize) -> bool {
 
 /// A TLS record header: content type 20-24, version 3.x (SSL 3.0 to TLS 1.3), a length that a
 /// record may have.
+#[inline(always)]
 pub fn tls(payload: &[u8], _wire_len: usize) -> bool {
     let [content_type, 3, minor, len_hi, len_lo, ..] = *payload else {
         return false;
