@@ -403,7 +403,7 @@ fn table_lookup_equals_a_scan_of_the_rows_for_every_port() {
 }
 
 #[test]
-fn default_table_is_a_flat_port_array_and_a_few_kib() {
+fn default_table_is_a_flat_port_array_and_a_few_kib_of_sets() {
     // One set id per port and transport, then a few dozen sets of at most a handful of
     // decisive entries each.
     let ports = 2 * 65536 * core::mem::size_of::<u16>();

@@ -193,8 +193,12 @@ proptest! {
         packets in prop::collection::vec((any::<bool>(), 6990u16..7010, port(), body()), 1..20),
     ) {
         // Rows stacked on port 7000 with unrelated labels: more decisive entries per port than
-        // the lanes hold, so the classifier scans the hot entries instead.
+        // the lanes hold (the six fixed rows alone are), so the classifier scans the hot
+        // entries instead.
         let mut text = String::from("matrix stacked\ncomponent swyx_server\n");
+        for labels in ["sip", "rtp", "t38", "ldap", "ntp", "ftp"] {
+            text.push_str(&format!("row F | P | {labels} | udp+tcp | 7000 | |\n"));
+        }
         for (labels, transport, connects, tls, below, above) in &rows {
             let low = 7000 - below;
             let high = 7000u32 + u32::from(*above);
@@ -206,6 +210,7 @@ proptest! {
         }
         let matrix = Matrix::parse(&text).unwrap();
         let table = OwnedPortTable::build(&matrix).unwrap();
+        prop_assert!(!table.table().lanes_hold_all());
         let classifier = Classifier::new(table.table());
         for (udp, near, other, body) in &packets {
             for (src_port, dst_port) in [(*near, *other), (*other, *near)] {

@@ -101,7 +101,8 @@ const fn word(bytes: &[u8]) -> u64 {
 }
 
 /// The methods of RFC 3261 and its extensions (case-sensitive) shorter than eight bytes, as
-/// zero-padded words: a method's letters are never zero, so equal words are equal methods.
+/// zero-padded words. A method's letters are never zero, so a word equal to one of these whose
+/// last byte before the space is not zero is that method.
 const SHORT_METHODS: [u64; 12] = [
     word(b"INVITE"),
     word(b"ACK"),
@@ -138,9 +139,12 @@ fn sip_method_len(message: &[u8]) -> Option<usize> {
         };
     }
     let len = (space.trailing_zeros() / 8) as usize;
-    // `len` < 8: the shift stays below 64.
+    // `len` < 8: the shifts stay below 64.
     let method = word & ((1u64 << (8 * len)) - 1);
-    SHORT_METHODS.contains(&method).then_some(len)
+    // A zero byte before the space would pass for the padding of a shorter method: the
+    // method's last byte must not be zero (then equal words are equal lengths too).
+    let last_is_letter = len > 0 && (word >> (8 * len.saturating_sub(1))) as u8 != 0;
+    (last_is_letter && SHORT_METHODS.contains(&method)).then_some(len)
 }
 
 /// The index of the first `\n` in `bytes`, eight bytes at a time.

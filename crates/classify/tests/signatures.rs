@@ -483,7 +483,8 @@ fn sip_plain(payload: &[u8], wire_len: usize) -> bool {
 }
 
 /// Payloads shaped like a SIP start line, each part drawn from valid forms and near misses
-/// (case, control bytes where letters fold, stray bytes): about one in ten is SIP.
+/// (case, control bytes where letters fold, zero bytes after a method, stray bytes): about one
+/// in fourteen is SIP.
 fn sip_like() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
     use proptest::prelude::*;
     fn one_of(options: &'static [&'static [u8]]) -> impl Strategy<Value = Vec<u8>> {
@@ -492,7 +493,7 @@ fn sip_like() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
     let prefix = one_of(&[b"", b"", b"\r\n", b"\n\n\r\n", b"\r\n\r\n\r"]);
     let start = prop_oneof![
         3 => (
-            one_of(&[b"INVITE", b"ACK", b"SUBSCRIBE", b"REGISTER", b"BYE", b"INVITE", b"invite", b"INVITES", b"FOO"]),
+            one_of(&[b"INVITE", b"ACK", b"SUBSCRIBE", b"REGISTER", b"BYE", b"INVITE", b"invite", b"INVITES", b"FOO", b"ACK\0", b"INFO\0\0", b"REGISTE\0"]),
             one_of(&[b" ", b" ", b" ", b"  ", b"\t"]),
             one_of(&[b"sip:", b"SIP:", b"sIpS:", b"tel:", b"sip:", b"sip:", b"sips", b"\x13\x09\x10:", b"http:"]),
             proptest::collection::vec(b' '..=b'~', 0..20),
@@ -536,6 +537,15 @@ fn sip_plain_form_is_a_real_oracle() {
     assert!(!sip(b"SIP\x0f2\x0e0 200 OK\r\n", 19));
     assert!(!sip(b"INVITE \x13\x09\x10:1@h SIP/2.0\r\n", 25));
     assert!(sip(b"INVITE sIpS:1@h SIP/2.0\r\n", 25));
+    // A method padded with zero bytes is no method.
+    for text in [
+        &b"ACK\0 sip:a@b SIP/2.0\r\n"[..],
+        b"INVITE\0 sip:a@b SIP/2.0\r\n",
+        b"BYE\0\0 sip:a@b SIP/2.0\r\n",
+    ] {
+        assert!(!sip_plain(text, text.len()), "{text:?}");
+        assert!(!sip(text, text.len()), "{text:?}");
+    }
     // A line end found in the second and later eight-byte words, and in the tail.
     for pad in 0..24 {
         let mut text = b"OPTIONS sip:".to_vec();
@@ -559,7 +569,7 @@ fn sip_like_reaches_both_answers() {
             sip_plain(&payload, payload.len())
         })
         .count();
-    assert!((80..700).contains(&matches), "{matches} of 1000 are SIP");
+    assert!((50..700).contains(&matches), "{matches} of 1000 are SIP");
 }
 
 /// The FTP signature in its plain form: the oracle for the word-at-a-time `ftp`.

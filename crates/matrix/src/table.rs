@@ -211,7 +211,9 @@ impl<'a> PortTable<'a> {
     /// `entries[set_starts[i]..set_starts[i + 1]]`; its decisive entries are the
     /// `decisive_sets[i].len` entries of `decisive` (and of `hot`, their hot fields) from
     /// `decisive_sets[i].start`; `ports[p]` is the set id of UDP port `p`, `ports[65536 + p]`
-    /// that of TCP port `p`.
+    /// that of TCP port `p`. Each set's [`Lanes`] must hold the hot fields of its first
+    /// entries ([`Lanes::of`]): the classifier reads them instead of `hot` where every set fits
+    /// its lanes. Parts that disagree classify wrongly, but never panic.
     pub const fn from_parts(
         entries: &'a [Entry],
         set_starts: &'a [u32],
