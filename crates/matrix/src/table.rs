@@ -477,7 +477,7 @@ impl OwnedPortTable {
 
     /// Rust source defining the table as statics, with a "generated, do not edit" header;
     /// `build.rs` of the classifier writes it to `OUT_DIR`. The source defines
-    /// `pub static <name>: ::swyx_matrix::PortTable<'static>`.
+    /// `pub const <name>: ::swyx_matrix::PortTable<'static>` over statics holding the parts.
     pub fn to_rust_source(&self, name: &str, source: &str) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -523,8 +523,9 @@ impl OwnedPortTable {
         out.push_str("];\n\n");
         let _ = writeln!(
             out,
-            "/// The port table generated from {source}.\n\
-             pub static {name}: ::swyx_matrix::PortTable<'static> = ::swyx_matrix::PortTable::from_parts(\
+            "/// The port table generated from {source}: a constant, so that code using it\n\
+             /// knows its parts' addresses and lengths at compile time.\n\
+             pub const {name}: ::swyx_matrix::PortTable<'static> = ::swyx_matrix::PortTable::from_parts(\
              &ENTRIES, &SET_STARTS, &DECISIVE, &HOT, &DECISIVE_SETS, &PORTS);"
         );
         out
