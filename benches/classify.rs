@@ -6,7 +6,7 @@
 
 use criterion::{criterion_group, Criterion, Throughput};
 use std::hint::black_box;
-use swyx_classify::{classify_reference, Classifier, Label, Matrix, Packet, Transport};
+use swyx_classify::{classify, classify_reference, Classifier, Label, Matrix, Packet, Transport};
 use swyx_matrix::Row;
 use swyx_traffic::synth::bench_mix;
 
@@ -73,14 +73,10 @@ fn classify_mix(c: &mut Criterion) {
         frames.push(&buffer[at..at + frame.len()]);
         at += frame.len();
     }
-    let classifier = Classifier::swyxware_2013();
     let matrix = Matrix::swyxware_2013();
     // The naive baseline does the same job: it must give the same answers.
     for frame in &frames {
-        assert_eq!(
-            classifier.classify(frame).label(),
-            naive_scan(&matrix, frame)
-        );
+        assert_eq!(classify(frame).label(), naive_scan(&matrix, frame));
     }
 
     let mut group = c.benchmark_group("mix");
@@ -89,7 +85,7 @@ fn classify_mix(c: &mut Criterion) {
         b.iter(|| {
             let mut labelled = 0usize;
             for frame in &frames {
-                labelled += usize::from(classifier.classify(black_box(frame)).label().is_some());
+                labelled += usize::from(classify(black_box(frame)).label().is_some());
             }
             labelled
         })
@@ -147,7 +143,7 @@ fn classify_mix(c: &mut Criterion) {
         b.iter(|| {
             frames
                 .iter()
-                .filter(|frame| classifier.classify(black_box(frame)).label().is_some())
+                .filter(|frame| classify(black_box(frame)).label().is_some())
                 .count()
         })
     });

@@ -14,7 +14,7 @@
 
 use std::hint::black_box;
 use std::process::ExitCode;
-use swyx_classify::{Classifier, Matrix, OwnedPortTable};
+use swyx_classify::{classify, Classifier, Matrix, OwnedPortTable};
 use swyx_traffic::synth::bench_mix;
 
 fn main() -> ExitCode {
@@ -49,13 +49,10 @@ fn main() -> ExitCode {
         eprintln!("mix_loop: the one-row table does not build");
         return ExitCode::FAILURE;
     };
-    let classifier = Classifier::swyxware_2013();
     let floor = Classifier::new(floor_table.table());
     let started = std::time::Instant::now();
     let count = match mode {
-        "classify" => run(passes, &frames, |f| {
-            classifier.classify(f).label().is_some()
-        }),
+        "classify" => run(passes, &frames, |f| classify(f).label().is_some()),
         "floor" => run(passes, &frames, |f| floor.classify(f).packet.is_some()),
         "etherparse" => run(passes, &frames, |f| {
             etherparse::SlicedPacket::from_ethernet(f).is_ok()
