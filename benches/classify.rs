@@ -8,7 +8,7 @@ use criterion::{criterion_group, Criterion, Throughput};
 use std::hint::black_box;
 use swyx_classify::{classify, classify_reference, Classifier, Label, Matrix, Packet, Transport};
 use swyx_matrix::Row;
-use swyx_traffic::synth::bench_mix;
+use swyx_traffic::synth::{back_to_back, bench_mix};
 
 /// Slices `frame` with etherparse into the classifier's [`Packet`].
 fn etherparse_packet(frame: &[u8]) -> Option<Packet<'_>> {
@@ -65,14 +65,9 @@ fn classify_mix(c: &mut Criterion) {
     let owned = bench_mix();
     assert!(owned.len() >= 1000);
     let bytes: usize = owned.iter().map(Vec::len).sum();
-    // Frames back to back in one buffer, as a capture reader hands them out.
-    let buffer: Vec<u8> = owned.concat();
-    let mut frames: Vec<&[u8]> = Vec::with_capacity(owned.len());
-    let mut at = 0;
-    for frame in &owned {
-        frames.push(&buffer[at..at + frame.len()]);
-        at += frame.len();
-    }
+    // Back to back in one buffer, as a capture reader hands them out.
+    let (buffer, ranges) = back_to_back(&owned);
+    let frames: Vec<&[u8]> = ranges.into_iter().map(|range| &buffer[range]).collect();
     let matrix = Matrix::swyxware_2013();
     // The naive baseline does the same job: it must give the same answers.
     for frame in &frames {

@@ -15,7 +15,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 use swyx_classify::{classify, Classifier, Matrix, OwnedPortTable};
-use swyx_traffic::synth::bench_mix;
+use swyx_traffic::synth::{back_to_back, bench_mix};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,14 +33,9 @@ fn main() -> ExitCode {
         }
     };
     let owned = bench_mix();
-    // Back to back in one buffer, as in the bench.
-    let buffer: Vec<u8> = owned.concat();
-    let mut frames: Vec<&[u8]> = Vec::with_capacity(owned.len());
-    let mut at = 0;
-    for frame in &owned {
-        frames.push(&buffer[at..at + frame.len()]);
-        at += frame.len();
-    }
+    // Back to back in one buffer, as a capture reader hands them out.
+    let (buffer, ranges) = back_to_back(&owned);
+    let frames: Vec<&[u8]> = ranges.into_iter().map(|range| &buffer[range]).collect();
     let floor_table =
         Matrix::parse("matrix floor\ncomponent swyx_server\nrow A | SIP | sip | udp | 1 | |\n")
             .ok()

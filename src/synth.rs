@@ -550,6 +550,21 @@ pub fn bench_mix() -> Vec<Vec<u8>> {
     frames
 }
 
+/// `frames` back to back in one buffer, as a capture reader hands them out, and the range of
+/// each in it.
+pub fn back_to_back(frames: &[Vec<u8>]) -> (Vec<u8>, Vec<std::ops::Range<usize>>) {
+    let buffer = frames.concat();
+    let mut at = 0;
+    let ranges = frames
+        .iter()
+        .map(|frame| {
+            at += frame.len();
+            at - frame.len()..at
+        })
+        .collect();
+    (buffer, ranges)
+}
+
 /// A legacy pcap writer (microsecond, little-endian) into a `Vec<u8>`.
 #[derive(Debug, Clone)]
 pub struct PcapWriter {
