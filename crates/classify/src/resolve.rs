@@ -37,16 +37,11 @@ const TLS: u16 = HotEntry::TLS;
 /// The signatures of RTP, SIP and T.38.
 const MEDIA_AND_SIP: u16 = Label::Rtp.bit() | Label::Sip.bit() | Label::T38.bit();
 
-/// The index of [`FIRST_BYTE`] for an empty payload.
-const EMPTY: usize = 256;
-
 /// For each first payload byte, the signatures (label bits and [`TLS`]) that can match a
 /// payload starting with it; every other bit is set. A signature outside the mask fails on its
-/// first byte, so the table settles most of them with one load. Entry [`EMPTY`] is 0: no
-/// signature matches an empty payload.
-const FIRST_BYTE: [u16; 257] = {
-    let mut table = [u16::MAX; 257];
-    table[EMPTY] = 0;
+/// first byte, so the table settles most of them with one load.
+const FIRST_BYTE: [u16; 256] = {
+    let mut table = [u16::MAX; 256];
     let mut b = 0;
     while b < 256 {
         let byte = b as u8;
@@ -147,7 +142,8 @@ impl<'a> Signatures<'a> {
     /// branch each.
     #[inline(always)]
     fn evaluate(&mut self, mask: u16) {
-        let first = self.payload.first().map_or(EMPTY, |&b| usize::from(b));
+        // An empty payload has every bit in `evaluated`: the byte read for it does not count.
+        let first = self.payload.first().map_or(0, |&b| usize::from(b));
         let todo = mask & !self.evaluated & FIRST_BYTE[first];
         self.evaluated |= mask;
         if todo != 0 {

@@ -89,7 +89,7 @@ fn is_sip_version(bytes: &[u8; 8], at: usize) -> bool {
     }
 }
 
-/// Eight bytes as a little-endian word, zero-padded.
+/// At most eight bytes as a little-endian word, zero-padded.
 const fn word(bytes: &[u8]) -> u64 {
     let mut padded = [0u8; 8];
     let mut i = 0;
@@ -143,7 +143,7 @@ fn sip_method_len(message: &[u8]) -> Option<usize> {
     let method = word & ((1u64 << (8 * len)) - 1);
     // A zero byte before the space would pass for the padding of a shorter method: the
     // method's last byte must not be zero (then equal words are equal lengths too).
-    let last_is_letter = len > 0 && (word >> (8 * len.saturating_sub(1))) as u8 != 0;
+    let last_is_letter = len > 0 && (word >> (8 * (len - 1))) as u8 != 0;
     (last_is_letter && SHORT_METHODS.contains(&method)).then_some(len)
 }
 
@@ -386,14 +386,8 @@ const FTP_WORDS: [u32; FTP_COMMANDS.len()] = {
     let mut words = [0u32; FTP_COMMANDS.len()];
     let mut i = 0;
     while i < FTP_COMMANDS.len() {
-        let command = FTP_COMMANDS[i];
-        let mut bytes = [0u8; 4];
-        let mut j = 0;
-        while j < command.len() {
-            bytes[j] = command[j];
-            j += 1;
-        }
-        words[i] = u32::from_le_bytes(bytes);
+        // Four bytes at most: the low half of the zero-padded word.
+        words[i] = word(FTP_COMMANDS[i]) as u32;
         i += 1;
     }
     words

@@ -446,8 +446,7 @@ impl OwnedPortTable {
 
         let hot: Vec<HotEntry> = decisive.iter().map(HotEntry::of).collect();
         for set in &mut decisive_sets {
-            let start = set.start as usize;
-            set.lanes = Lanes::of(&hot[start..start + usize::from(set.len)]);
+            set.lanes = Lanes::of(&hot[set_range(set)]);
         }
         let ports: Box<[u16; 2 * PORTS]> = ports
             .into_boxed_slice()
