@@ -36,6 +36,7 @@ fn etherparse_packet(frame: &[u8]) -> Option<Packet<'_>> {
         payload_len: payload.len() as u32,
         src_addr: &[],
         dst_addr: &[],
+        tcp_flags: 0,
     })
 }
 

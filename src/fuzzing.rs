@@ -1050,6 +1050,7 @@ fn generate_packet<'a>(bytes: &mut Bytes<'a>, ranges: &[PortRange]) -> Packet<'a
         payload_len: u32::try_from(payload_len).unwrap_or(u32::MAX),
         src_addr: &[],
         dst_addr: &[],
+        tcp_flags: 0,
     }
 }
 

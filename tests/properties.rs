@@ -178,7 +178,7 @@ proptest! {
             let packet = Packet {
                 transport: if *udp { Transport::Udp } else { Transport::Tcp },
                 src_port: *src_port, dst_port: *dst_port, payload: body, payload_len: body.len() as u32,
-                src_addr: &[], dst_addr: &[],
+                src_addr: &[], dst_addr: &[], tcp_flags: 0,
             };
             prop_assert_eq!(classifier.classify_packet(&packet), classify_reference(&matrix, &packet));
         }
@@ -217,7 +217,7 @@ proptest! {
                 let packet = Packet {
                     transport: if *udp { Transport::Udp } else { Transport::Tcp },
                     src_port, dst_port, payload: body, payload_len: body.len() as u32,
-                    src_addr: &[], dst_addr: &[],
+                    src_addr: &[], dst_addr: &[], tcp_flags: 0,
                 };
                 prop_assert_eq!(classifier.classify_packet(&packet), classify_reference(&matrix, &packet));
             }

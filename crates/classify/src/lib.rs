@@ -188,6 +188,7 @@ impl<'t> Classifier<'t> {
             payload_len: u32::try_from(payload_len.max(payload.len())).unwrap_or(u32::MAX),
             src_addr: &[],
             dst_addr: &[],
+            tcp_flags: 0,
         };
         self.classify_packet(&packet)
     }
@@ -198,6 +199,40 @@ impl<'t> Classifier<'t> {
         Classification {
             packet: Some(*packet),
             outcome: resolve::resolve(&self.table, packet),
+        }
+    }
+
+    /// Classifies a decoded [`Packet`] whose TCP payload is known to start a message: the
+    /// first payload segment of a direction after a handshake that was seen. There, as in a
+    /// whole UDP datagram, a payload that matches none of a row's labels (all of which have a
+    /// signature on TCP) contradicts the row, so HTTP on the SIP port is not SIP. The flow
+    /// layer, which sees the handshake, calls it; on UDP it is [`Classifier::classify_packet`].
+    ///
+    /// ```
+    /// use swyx_classify::{Classifier, Packet, Reason, Transport};
+    /// let classifier = Classifier::swyxware_2013();
+    /// let get = b"GET / HTTP/1.1\r\nHost: pbx\r\n\r\n";
+    /// let packet = Packet {
+    ///     transport: Transport::Tcp,
+    ///     src_port: 50123,
+    ///     dst_port: 5060,
+    ///     payload: get,
+    ///     payload_len: get.len() as u32,
+    ///     src_addr: &[10, 0, 0, 1],
+    ///     dst_addr: &[10, 0, 0, 2],
+    ///     tcp_flags: 0x18,
+    /// };
+    /// // Mid-stream a TCP segment never contradicts: port only.
+    /// assert!(classifier.classify_packet(&packet).label().is_some());
+    /// // As the first segment after the handshake it does.
+    /// let start = classifier.classify_packet_at_message_start(&packet);
+    /// assert_eq!(start.reason(), Some(Reason::PayloadContradicts));
+    /// ```
+    #[must_use]
+    pub fn classify_packet_at_message_start<'a>(&self, packet: &Packet<'a>) -> Classification<'a> {
+        Classification {
+            packet: Some(*packet),
+            outcome: resolve::resolve_starting(&self.table, packet, true),
         }
     }
 

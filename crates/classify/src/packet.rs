@@ -32,6 +32,20 @@ pub struct Packet<'a> {
     pub src_addr: &'a [u8],
     /// Destination address, like `src_addr`.
     pub dst_addr: &'a [u8],
+    /// The TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, ...); 0 for UDP
+    /// and for a TCP header cut before it.
+    pub tcp_flags: u8,
+}
+
+impl Packet<'_> {
+    /// TCP FIN.
+    pub const FIN: u8 = 0x01;
+    /// TCP SYN.
+    pub const SYN: u8 = 0x02;
+    /// TCP RST.
+    pub const RST: u8 = 0x04;
+    /// TCP ACK.
+    pub const ACK: u8 = 0x10;
 }
 
 impl<'a> Packet<'a> {
@@ -402,6 +416,10 @@ fn transport<'a>(
             }
         }
     };
+    let tcp_flags = match transport {
+        Transport::Tcp => body.get(13).copied().unwrap_or(0),
+        Transport::Udp => 0,
+    };
     Ok(Layer::Transport(Packet {
         transport,
         src_port,
@@ -410,5 +428,6 @@ fn transport<'a>(
         payload_len,
         src_addr,
         dst_addr,
+        tcp_flags,
     }))
 }

@@ -118,13 +118,21 @@ pub(crate) struct Signatures<'a> {
 impl<'a> Signatures<'a> {
     #[inline(always)]
     pub(crate) fn new(packet: &Packet<'a>) -> Signatures<'a> {
+        Signatures::starting(packet, false)
+    }
+
+    /// Like [`Signatures::new`]; with `tcp_message_start`, a TCP payload is known to start a
+    /// message (the first payload segment of a direction after the handshake) and may
+    /// contradict like a UDP datagram.
+    #[inline(always)]
+    pub(crate) fn starting(packet: &Packet<'a>, tcp_message_start: bool) -> Signatures<'a> {
         // Selected without branches: TCP and UDP interleave unpredictably.
         let udp = packet.transport == Transport::Udp;
         let unsigned = UNSIGNED[packet.transport as usize];
         let captured = packet.payload.len();
         let wire_len = packet.payload_len as usize;
-        // A whole, non-empty UDP datagram may contradict.
-        let may_contradict = udp & (captured != 0) & (captured >= wire_len);
+        // A whole, non-empty UDP datagram (or a known message start) may contradict.
+        let may_contradict = (udp | tcp_message_start) & (captured != 0) & (captured >= wire_len);
         Signatures {
             payload: packet.payload,
             wire_len,
@@ -417,12 +425,23 @@ fn decide_by_scan(
 /// [`PortTable::decisive`](crate::PortTable::decisive)).
 #[inline(always)]
 pub(crate) fn resolve(table: &PortTable<'_>, packet: &Packet<'_>) -> Outcome {
+    resolve_starting(table, packet, false)
+}
+
+/// [`resolve`], with a TCP payload that starts a message when `tcp_message_start` (see
+/// [`Signatures::starting`]).
+#[inline(always)]
+pub(crate) fn resolve_starting(
+    table: &PortTable<'_>,
+    packet: &Packet<'_>,
+    tcp_message_start: bool,
+) -> Outcome {
     let dst = table.set(packet.transport, packet.dst_port);
     let src = table.set(packet.transport, packet.src_port);
     if dst.len | src.len == 0 {
         return Outcome::Unclassified(Reason::NoMatrixRow);
     }
-    let mut signatures = Signatures::new(packet);
+    let mut signatures = Signatures::starting(packet, tcp_message_start);
     // Every signature either side could use, run up front: fewer branches than running each
     // when a scan first needs it, and each signature is cheap on a payload it rejects.
     signatures.evaluate(dst.signed | src.signed);

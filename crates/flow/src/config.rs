@@ -1,0 +1,76 @@
+//! The tracker's bounds and thresholds, with their defaults.
+
+use swyx_classify::Label;
+
+/// One second in nanoseconds.
+const SECOND: u64 = 1_000_000_000;
+
+/// Bounds and thresholds of a [`Tracker`](crate::Tracker). Every field has a documented
+/// default ([`Config::default`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// A UDP flow without a packet for this long (capture time) ends `idle`. Default 60 s,
+    /// Zeek's `udp_inactivity_timeout`.
+    pub udp_idle_ns: u64,
+    /// A TCP flow without a packet for this long ends `idle`. Default 300 s, Zeek's
+    /// `tcp_inactivity_timeout`.
+    pub tcp_idle_ns: u64,
+    /// A TCP flow that saw FIN in both directions, or a RST, is reported once it was quiet
+    /// this long, so the last ACKs still count in it. Default 5 s, Zeek's `tcp_close_delay`.
+    pub tcp_close_ns: u64,
+    /// Memory for flows and held-back packets, in bytes. Reaching it evicts the flows idle
+    /// longest. Default 64 MiB.
+    pub memory_budget: usize,
+    /// Most packets held back while their flows are undecided. Default 16,384.
+    pub hold_packets: usize,
+    /// Longest a packet is held back, in capture time. Default 1 s.
+    pub hold_ns: u64,
+    /// On a UDP flow that only broad rows label: RTP packets in one direction with one SSRC,
+    /// sequence numbers stepping forward by 1 to [`Config::rtp_max_step`] and timestamps not
+    /// going back, needed to label it RTP. Default 3.
+    pub rtp_agreeing: u8,
+    /// Largest forward step of the RTP sequence number between agreeing packets (losses).
+    /// Default 16.
+    pub rtp_max_step: u16,
+    /// UDPTL packets in one direction whose sequence numbers step forward by 1 to
+    /// [`Config::rtp_max_step`], needed to label a broad-row flow T.38. Default 3.
+    pub udptl_agreeing: u8,
+    /// Packets confirmed with the same label needed for the other labels on broad rows (SIP,
+    /// H.323, ...), and for RTCP that is not a compound packet. Default 2.
+    pub other_agreeing: u8,
+    /// On a labelled UDP flow, datagrams in a row whose payload does not match its label
+    /// before the label's span ends; fewer are the stream's occasional other packets and
+    /// carry the label. Default 4.
+    pub disagreeing_run: u8,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            udp_idle_ns: 60 * SECOND,
+            tcp_idle_ns: 300 * SECOND,
+            tcp_close_ns: 5 * SECOND,
+            memory_budget: 64 << 20,
+            hold_packets: 16 * 1024,
+            hold_ns: SECOND,
+            rtp_agreeing: 3,
+            rtp_max_step: 16,
+            udptl_agreeing: 3,
+            other_agreeing: 2,
+            disagreeing_run: 4,
+        }
+    }
+}
+
+impl Config {
+    /// Agreeing packets needed for `label` on a broad row.
+    pub(crate) fn agreeing(&self, label: Label) -> u8 {
+        match label {
+            Label::Rtp => self.rtp_agreeing,
+            Label::T38 => self.udptl_agreeing,
+            _ => self.other_agreeing,
+        }
+        .max(1)
+    }
+}

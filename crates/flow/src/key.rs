@@ -1,0 +1,110 @@
+//! Bidirectional 5-tuple keys.
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use swyx_classify::{Packet, Transport};
+
+/// One end of a flow: address and port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Endpoint {
+    /// The address (of the innermost IP header).
+    pub addr: IpAddr,
+    /// The TCP or UDP port.
+    pub port: u16,
+}
+
+impl core::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.addr {
+            IpAddr::V4(addr) => write!(f, "{addr}:{}", self.port),
+            IpAddr::V6(addr) => write!(f, "[{addr}]:{}", self.port),
+        }
+    }
+}
+
+/// An address as the key stores it: 16 bytes, IPv4 in the first four.
+type RawAddr = [u8; 16];
+
+/// A flow's key: the two ends in a canonical order (the smaller first), so both directions of
+/// a conversation find the same flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct FlowKey {
+    lo_addr: RawAddr,
+    hi_addr: RawAddr,
+    lo_port: u16,
+    hi_port: u16,
+    /// Transport discriminant, and bit 7 for IPv6.
+    kind: u8,
+}
+
+const V6: u8 = 0x80;
+
+impl FlowKey {
+    /// The key of `packet` and whether its source is the key's low end. `None` without
+    /// addresses of 4 or 16 bytes (a packet the caller decoded itself).
+    #[inline]
+    pub(crate) fn of(packet: &Packet<'_>) -> Option<(FlowKey, bool)> {
+        let (src, dst, v6) = match (packet.src_addr.len(), packet.dst_addr.len()) {
+            (4, 4) => (raw(packet.src_addr), raw(packet.dst_addr), false),
+            (16, 16) => (raw(packet.src_addr), raw(packet.dst_addr), true),
+            _ => return None,
+        };
+        let kind = packet.transport as u8 | if v6 { V6 } else { 0 };
+        let src_is_lo = (src, packet.src_port) <= (dst, packet.dst_port);
+        let key = if src_is_lo {
+            FlowKey {
+                lo_addr: src,
+                hi_addr: dst,
+                lo_port: packet.src_port,
+                hi_port: packet.dst_port,
+                kind,
+            }
+        } else {
+            FlowKey {
+                lo_addr: dst,
+                hi_addr: src,
+                lo_port: packet.dst_port,
+                hi_port: packet.src_port,
+                kind,
+            }
+        };
+        Some((key, src_is_lo))
+    }
+
+    pub(crate) fn transport(&self) -> Transport {
+        if self.kind & !V6 == Transport::Tcp as u8 {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        }
+    }
+
+    fn addr(&self, raw: &RawAddr) -> IpAddr {
+        if self.kind & V6 != 0 {
+            IpAddr::V6(Ipv6Addr::from(*raw))
+        } else {
+            IpAddr::V4(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3]))
+        }
+    }
+
+    /// The low end (`true`) or the high end.
+    pub(crate) fn end(&self, lo: bool) -> Endpoint {
+        if lo {
+            Endpoint {
+                addr: self.addr(&self.lo_addr),
+                port: self.lo_port,
+            }
+        } else {
+            Endpoint {
+                addr: self.addr(&self.hi_addr),
+                port: self.hi_port,
+            }
+        }
+    }
+}
+
+#[inline]
+fn raw(addr: &[u8]) -> RawAddr {
+    let mut raw = [0u8; 16];
+    raw[..addr.len()].copy_from_slice(addr);
+    raw
+}

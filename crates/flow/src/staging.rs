@@ -1,0 +1,192 @@
+//! Agreement between the packets of a flow that only broad rows label: one packet whose bytes
+//! happen to look like RTP proves little (a DNS reply `86 ed 81 80` parses as RTP version 2),
+//! a stream of them with one SSRC and stepping sequence numbers does.
+
+use swyx_classify::Label;
+
+use crate::config::Config;
+
+/// Per direction: the last packet's sequence state and how many agreed in a row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Direction {
+    /// The label being staged in this direction (`None`: nothing yet).
+    label: Option<Label>,
+    /// RTCP on an RTP range: staged apart from the RTP packets of the same direction.
+    rtcp: bool,
+    /// RTP SSRC, or the sender SSRC of RTCP.
+    ssrc: u32,
+    /// RTP or UDPTL sequence number.
+    seq: u16,
+    /// RTP timestamp.
+    timestamp: u32,
+    /// Agreeing packets so far, this one included.
+    agreeing: u8,
+}
+
+/// The staging of one flow: both directions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Staging {
+    directions: [Direction; 2],
+}
+
+impl Staging {
+    /// Adds a packet the stateless classifier confirmed as `label` (`rtcp`: as RTCP) on a
+    /// broad row, sent in direction `dir`. Whether the flow now has enough agreeing packets.
+    pub(crate) fn add(
+        &mut self,
+        config: &Config,
+        dir: usize,
+        label: Label,
+        rtcp: bool,
+        payload: &[u8],
+    ) -> bool {
+        let d = &mut self.directions[dir & 1];
+        let (ssrc, seq, timestamp) = match (label, rtcp) {
+            (Label::Rtp, false) => (be32(payload, 8), be16(payload, 2), be32(payload, 4)),
+            // A compound RTCP packet (a report, then more packets, lengths adding up to the
+            // datagram) is what RTP stacks send: enough on its own.
+            (Label::Rtp, true) if rtcp_compound(payload) => return true,
+            (Label::Rtp, true) => (be32(payload, 4), 0, 0),
+            (Label::T38, _) => (0, be16(payload, 0), 0),
+            _ => (0, 0, 0),
+        };
+        let same_kind = d.label == Some(label) && d.rtcp == rtcp;
+        let agrees = same_kind
+            && match (label, rtcp) {
+                (Label::Rtp, false) => {
+                    let step = seq.wrapping_sub(d.seq);
+                    ssrc == d.ssrc
+                        && (1..=config.rtp_max_step).contains(&step)
+                        && timestamp.wrapping_sub(d.timestamp) < 1 << 31
+                }
+                (Label::Rtp, true) => ssrc == d.ssrc,
+                (Label::T38, _) => (1..=config.rtp_max_step).contains(&seq.wrapping_sub(d.seq)),
+                _ => true,
+            };
+        let needed = if label == Label::Rtp && rtcp {
+            config.other_agreeing.max(1)
+        } else {
+            config.agreeing(label)
+        };
+        *d = Direction {
+            label: Some(label),
+            rtcp,
+            ssrc,
+            seq,
+            timestamp,
+            agreeing: if agrees {
+                d.agreeing.saturating_add(1)
+            } else {
+                1
+            },
+        };
+        d.agreeing >= needed
+    }
+}
+
+fn be16(p: &[u8], at: usize) -> u16 {
+    p.get(at..at + 2)
+        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
+}
+
+fn be32(p: &[u8], at: usize) -> u32 {
+    p.get(at..at + 4)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// An RTCP compound packet (RFC 3550 6.1): a sender or receiver report first, at least two
+/// packets of version 2 with types 192-223, whose lengths add up to the datagram exactly.
+fn rtcp_compound(p: &[u8]) -> bool {
+    if !matches!(p.get(1), Some(200 | 201)) {
+        return false;
+    }
+    let (mut at, mut packets) = (0usize, 0u32);
+    while at + 4 <= p.len() {
+        if p[at] >> 6 != 2 || !(192..=223).contains(&p[at + 1]) {
+            return false;
+        }
+        at += (usize::from(u16::from_be_bytes([p[at + 2], p[at + 3]])) + 1) * 4;
+        packets += 1;
+    }
+    at == p.len() && packets >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rtp(seq: u16, ts: u32, ssrc: u32) -> Vec<u8> {
+        let mut p = vec![0x80, 0x08];
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&ts.to_be_bytes());
+        p.extend_from_slice(&ssrc.to_be_bytes());
+        p.extend_from_slice(&[0xd5; 160]);
+        p
+    }
+
+    #[test]
+    fn three_rtp_packets_with_stepping_sequence_numbers_agree() {
+        let config = Config::default();
+        let mut staging = Staging::default();
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(7, 160, 9)));
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(8, 320, 9)));
+        assert!(staging.add(&config, 0, Label::Rtp, false, &rtp(10, 640, 9)));
+    }
+
+    #[test]
+    fn a_changing_ssrc_or_a_repeated_sequence_number_starts_over() {
+        let config = Config::default();
+        let mut staging = Staging::default();
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(7, 160, 9)));
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(8, 320, 10)));
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(8, 320, 10)));
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(9, 100, 10)));
+        // A step over the bound.
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(60, 200, 10)));
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(61, 300, 10)));
+        assert!(staging.add(&config, 0, Label::Rtp, false, &rtp(62, 400, 10)));
+    }
+
+    #[test]
+    fn the_two_directions_stage_apart() {
+        let config = Config::default();
+        let mut staging = Staging::default();
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(1, 160, 9)));
+        assert!(!staging.add(&config, 1, Label::Rtp, false, &rtp(500, 160, 4)));
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(2, 320, 9)));
+        assert!(!staging.add(&config, 1, Label::Rtp, false, &rtp(501, 320, 4)));
+        assert!(staging.add(&config, 1, Label::Rtp, false, &rtp(502, 480, 4)));
+    }
+
+    #[test]
+    fn a_compound_rtcp_packet_is_enough_and_a_lone_report_is_not() {
+        let config = Config::default();
+        // RR with no report block (2 words: length 1), then SDES of 3 words (length 2).
+        let compound = [
+            0x80, 201, 0, 1, 0, 0, 0, 9, //
+            0x81, 202, 0, 2, 0, 0, 0, 9, 1, 2, b'a', 0,
+        ];
+        assert!(rtcp_compound(&compound));
+        assert!(Staging::default().add(&config, 0, Label::Rtp, true, &compound));
+        let lone = &compound[..8];
+        assert!(!rtcp_compound(lone));
+        let mut staging = Staging::default();
+        assert!(!staging.add(&config, 0, Label::Rtp, true, lone));
+        assert!(staging.add(&config, 0, Label::Rtp, true, lone));
+    }
+
+    #[test]
+    fn udptl_sequence_numbers_step_forward() {
+        let config = Config::default();
+        let mut staging = Staging::default();
+        let udptl = |seq: u16| {
+            let mut p = seq.to_be_bytes().to_vec();
+            p.extend_from_slice(&[0x06, 0x00, 0x00, 0x00]);
+            p
+        };
+        assert!(!staging.add(&config, 0, Label::T38, false, &udptl(5)));
+        assert!(!staging.add(&config, 0, Label::T38, false, &udptl(5)));
+        assert!(!staging.add(&config, 0, Label::T38, false, &udptl(6)));
+        assert!(staging.add(&config, 0, Label::T38, false, &udptl(7)));
+    }
+}

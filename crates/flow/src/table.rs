@@ -1,0 +1,215 @@
+//! Flow storage: a slab of flows indexed by a hash table of slot numbers, with least-recently
+//! seen lists (one per timeout) threaded through the slab, so that idle flows and eviction
+//! victims are found at the lists' heads in O(1).
+
+use hashbrown::HashTable;
+
+use crate::key::FlowKey;
+
+/// No slot.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// The lists a flow can be on, each ordered by last packet time.
+pub(crate) const LISTS: usize = 3;
+/// UDP flows.
+pub(crate) const UDP_LIST: u8 = 0;
+/// Open TCP flows.
+pub(crate) const TCP_LIST: u8 = 1;
+/// TCP flows that saw FIN both ways or a RST, waiting out the close delay.
+pub(crate) const CLOSING_LIST: u8 = 2;
+
+/// What the table needs of a stored value.
+pub(crate) trait Linked {
+    fn key(&self) -> &FlowKey;
+    fn hash(&self) -> u64;
+    fn links(&mut self) -> &mut Links;
+    fn links_ref(&self) -> &Links;
+}
+
+/// A flow's place on its list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Links {
+    pub(crate) prev: u32,
+    pub(crate) next: u32,
+    pub(crate) list: u8,
+    pub(crate) live: bool,
+}
+
+impl Links {
+    pub(crate) const fn new(list: u8) -> Links {
+        Links {
+            prev: NIL,
+            next: NIL,
+            list,
+            live: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct List {
+    head: u32,
+    tail: u32,
+}
+
+/// The slab, its index and its lists.
+#[derive(Debug)]
+pub(crate) struct Table<T> {
+    hasher: ahash::RandomState,
+    index: HashTable<u32>,
+    slots: Vec<T>,
+    free: Vec<u32>,
+    lists: [List; LISTS],
+    live: usize,
+    max_flows: usize,
+}
+
+impl<T: Linked> Table<T> {
+    pub(crate) fn new(max_flows: usize) -> Table<T> {
+        Table {
+            hasher: ahash::RandomState::new(),
+            index: HashTable::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            lists: [List {
+                head: NIL,
+                tail: NIL,
+            }; LISTS],
+            live: 0,
+            max_flows: max_flows.max(1),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn hash(&self, key: &FlowKey) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    #[inline]
+    pub(crate) fn find(&self, hash: u64, key: &FlowKey) -> Option<u32> {
+        let slots = &self.slots;
+        self.index
+            .find(hash, |&slot| slots[slot as usize].key() == key)
+            .copied()
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.live >= self.max_flows
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Bytes held by the slab, the free list and the index.
+    pub(crate) fn memory(&self) -> usize {
+        self.slots.capacity() * core::mem::size_of::<T>()
+            + self.free.capacity() * 4
+            + self.index.capacity() * 5 * 8 / 7
+    }
+
+    /// Stores `value` (the caller made room) at the tail of its list.
+    pub(crate) fn insert(&mut self, value: T) -> u32 {
+        let hash = value.hash();
+        let list = value.links_ref().list;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = value;
+                slot
+            }
+            None => {
+                if self.slots.len() == self.slots.capacity() {
+                    // Grow by doubling, but never past the budget's number of flows.
+                    let want = (self.slots.len() * 2).clamp(64, self.max_flows);
+                    self.slots
+                        .reserve_exact(want.saturating_sub(self.slots.len()).max(1));
+                }
+                self.slots.push(value);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let slots = &self.slots;
+        self.index
+            .insert_unique(hash, slot, |&s| slots[s as usize].hash());
+        self.live += 1;
+        self.push_back(slot, list);
+        slot
+    }
+
+    /// Removes the flow in `slot` from the index and its list; the value stays readable until
+    /// the slot is reused.
+    pub(crate) fn remove(&mut self, slot: u32) {
+        let hash = self.slots[slot as usize].hash();
+        if let Ok(entry) = self.index.find_entry(hash, |&s| s == slot) {
+            entry.remove();
+        }
+        self.unlink(slot);
+        self.slots[slot as usize].links().live = false;
+        self.free.push(slot);
+        self.live -= 1;
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, slot: u32) -> &T {
+        &self.slots[slot as usize]
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, slot: u32) -> &mut T {
+        &mut self.slots[slot as usize]
+    }
+
+    /// Moves the flow to the tail of `list` (it was just seen).
+    #[inline]
+    pub(crate) fn touch(&mut self, slot: u32, list: u8) {
+        let links = *self.slots[slot as usize].links_ref();
+        if links.list == list && links.next == NIL {
+            return;
+        }
+        self.unlink(slot);
+        self.push_back(slot, list);
+    }
+
+    /// The flow seen least recently on `list`.
+    #[inline]
+    pub(crate) fn oldest(&self, list: u8) -> Option<u32> {
+        let head = self.lists[list as usize].head;
+        (head != NIL).then_some(head)
+    }
+
+    fn unlink(&mut self, slot: u32) {
+        let Links {
+            prev, next, list, ..
+        } = *self.slots[slot as usize].links_ref();
+        match prev {
+            NIL => self.lists[list as usize].head = next,
+            p => self.slots[p as usize].links().next = next,
+        }
+        match next {
+            NIL => self.lists[list as usize].tail = prev,
+            n => self.slots[n as usize].links().prev = prev,
+        }
+    }
+
+    fn push_back(&mut self, slot: u32, list: u8) {
+        let tail = self.lists[list as usize].tail;
+        {
+            let links = self.slots[slot as usize].links();
+            links.prev = tail;
+            links.next = NIL;
+            links.list = list;
+        }
+        match tail {
+            NIL => self.lists[list as usize].head = slot,
+            t => self.slots[t as usize].links().next = slot,
+        }
+        self.lists[list as usize].tail = slot;
+    }
+
+    /// Slots of every live flow.
+    pub(crate) fn live_slots(&self) -> Vec<u32> {
+        (0..self.slots.len() as u32)
+            .filter(|&s| self.slots[s as usize].links_ref().live)
+            .collect()
+    }
+}

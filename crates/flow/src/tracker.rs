@@ -1,0 +1,843 @@
+//! The tracker: flows in capture order, their decisions, the held-back packets.
+
+use std::collections::VecDeque;
+
+use swyx_classify::{
+    Classification, Classifier, Decision, Evidence, Outcome, Packet, Reason, Side, Transport,
+};
+
+use crate::config::Config;
+use crate::key::FlowKey;
+use crate::staging::Staging;
+use crate::table::{Linked, Links, Table, CLOSING_LIST, LISTS, TCP_LIST, UDP_LIST};
+use crate::verdict::{
+    Addressing, Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord,
+    Labelled, PacketVerdict, Sink, Verdict,
+};
+
+/// Evicted keys remembered, to mark a flow that comes back (a power of two).
+const REMEMBERED_EVICTIONS: usize = 1 << 14;
+
+/// Idle flows are looked for at most this often (capture time).
+const SWEEP_EVERY_NS: u64 = 100_000_000;
+
+// TCP state bits of a flow.
+const SYN_SEEN: u8 = 1;
+const STARTED: [u8; 2] = [2, 4];
+const FIN: [u8; 2] = [8, 16];
+
+/// A flow's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Decided {
+    decision: Decision,
+    evidence: FlowEvidence,
+    by: DecidedBy,
+    /// The deciding port is the low end's.
+    port_on_lo: bool,
+}
+
+/// The stateless judgement of one packet, sorted by what the flow does with it.
+#[derive(Debug, Clone, Copy)]
+enum Own {
+    /// Labelled on a narrow row (confirmed or port-only).
+    Narrow(Decision),
+    /// Confirmed on a broad row: needs agreeing packets.
+    Broad(Decision),
+    /// No label.
+    None(Reason),
+}
+
+impl Own {
+    fn of(outcome: &Outcome) -> Own {
+        match outcome {
+            Outcome::Labelled(d) if d.range.is_broad() => Own::Broad(*d),
+            Outcome::Labelled(d) => Own::Narrow(*d),
+            Outcome::Unclassified(reason) => Own::None(*reason),
+        }
+    }
+
+    /// The packet's verdict on its own, where the flow cannot tell more.
+    fn fallback(&self) -> Verdict {
+        match self {
+            Own::Narrow(d) => Verdict::Labelled(labelled(d, DecidedBy::Packet)),
+            Own::Broad(_) => Verdict::Unclassified(FlowReason::Undecided),
+            Own::None(reason) => Verdict::Unclassified(FlowReason::Packet(*reason)),
+        }
+    }
+}
+
+fn evidence(evidence: Evidence) -> FlowEvidence {
+    match evidence {
+        Evidence::Confirmed => FlowEvidence::Confirmed,
+        Evidence::PortOnly => FlowEvidence::PortOnly,
+    }
+}
+
+fn labelled(d: &Decision, by: DecidedBy) -> Labelled {
+    Labelled {
+        label: d.label,
+        component: d.component,
+        peer: d.peer,
+        evidence: evidence(d.evidence),
+        decided_by: by,
+        side: d.side,
+        port: d.port,
+        rtcp: d.rtcp,
+    }
+}
+
+/// One flow's state.
+#[derive(Debug, Clone)]
+struct Flow {
+    key: FlowKey,
+    hash: u64,
+    links: Links,
+    id: u64,
+    span: u32,
+    first_ns: u64,
+    last_ns: u64,
+    first_index: u64,
+    client_is_lo: bool,
+    after_eviction: bool,
+    /// By direction: sent by the low end, by the high end (this span).
+    counts: [Count; 2],
+    /// Packets of the current disagreeing run, by direction (they move to the next span
+    /// when the run ends the span).
+    run_counts: [Count; 2],
+    run_first: (u64, u64),
+    run: u8,
+    decided: Option<Decided>,
+    /// The span's first packet on its own (the flow's verdict if nothing else decides).
+    first_own: Verdict,
+    /// A TCP message start contradicted every row.
+    refuted: bool,
+    /// Packets confirmed on broad rows wait for agreement.
+    staged: bool,
+    staging: Staging,
+    tcp: u8,
+    closing: Option<EndReason>,
+    /// Held-back packets of this flow still to resolve: sequence numbers of the first and
+    /// the last (linked through the queue), and how many.
+    pending_head: u64,
+    pending_tail: u64,
+    pending: u32,
+}
+
+impl Linked for Flow {
+    fn key(&self) -> &FlowKey {
+        &self.key
+    }
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+    fn links(&mut self) -> &mut Links {
+        &mut self.links
+    }
+    fn links_ref(&self) -> &Links {
+        &self.links
+    }
+}
+
+impl Flow {
+    /// The verdict a packet sent from the low end (`from_lo`) carries from the flow.
+    fn carried(&self, from_lo: bool) -> Option<Verdict> {
+        if let Some(d) = &self.decided {
+            let side = if d.port_on_lo == from_lo {
+                Side::Source
+            } else {
+                Side::Destination
+            };
+            return Some(Verdict::Labelled(Labelled {
+                side,
+                rtcp: false,
+                evidence: d.evidence,
+                decided_by: DecidedBy::Flow,
+                ..labelled(&d.decision, DecidedBy::Flow)
+            }));
+        }
+        self.refuted
+            .then_some(Verdict::Unclassified(FlowReason::Packet(
+                Reason::PayloadContradicts,
+            )))
+    }
+
+    fn decide(&mut self, decision: Decision, evidence: FlowEvidence, by: DecidedBy, from_lo: bool) {
+        let port_on_lo = (decision.side == Side::Source) == from_lo;
+        self.decided = Some(Decided {
+            decision,
+            evidence,
+            by,
+            port_on_lo,
+        });
+        self.refuted = false;
+        self.run = 0;
+    }
+
+    fn awaiting_start(&self) -> bool {
+        self.tcp & SYN_SEEN != 0 && self.tcp & (STARTED[0] | STARTED[1]) == 0
+    }
+
+    fn record(&self, end: EndReason) -> FlowRecord {
+        let verdict = match &self.decided {
+            Some(d) => Verdict::Labelled(Labelled {
+                side: if d.port_on_lo == self.client_is_lo {
+                    Side::Source
+                } else {
+                    Side::Destination
+                },
+                rtcp: false,
+                evidence: d.evidence,
+                ..labelled(&d.decision, d.by)
+            }),
+            None if self.refuted => {
+                Verdict::Unclassified(FlowReason::Packet(Reason::PayloadContradicts))
+            }
+            None if self.staged => Verdict::Unclassified(FlowReason::Undecided),
+            None => self.first_own,
+        };
+        let (client, server) = (self.client_is_lo as usize ^ 1, self.client_is_lo as usize);
+        FlowRecord {
+            id: FlowId(self.id),
+            span: self.span,
+            transport: self.key.transport(),
+            client: self.key.end(self.client_is_lo),
+            server: self.key.end(!self.client_is_lo),
+            verdict,
+            end,
+            // counts[0] is what the low end sent.
+            to_server: self.counts[client],
+            to_client: self.counts[server],
+            first_ns: self.first_ns,
+            last_ns: self.last_ns,
+            first_index: self.first_index,
+            after_eviction: self.after_eviction,
+        }
+    }
+}
+
+/// A packet waiting in the hold-back queue.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    verdict: PacketVerdict,
+    /// Its verdict if the flow does not tell more (forced out, or the flow ended).
+    fallback: Verdict,
+    /// Still waiting for its flow.
+    pending: bool,
+    from_lo: bool,
+    slot: u32,
+    /// Sequence number of the flow's next pending packet.
+    next: u64,
+}
+
+/// How the flow's pending packets are settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    /// They carry the flow's decision.
+    Carry,
+    /// They take their own verdicts.
+    Fallback,
+}
+
+/// Counters of a tracker's work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Flows (spans not counted apart) started so far.
+    pub flows: u64,
+    /// Flows in the table now.
+    pub live_flows: usize,
+    /// Flows evicted for the memory budget.
+    pub evicted: u64,
+    /// Packets held back now.
+    pub held: usize,
+    /// Packets released at the hold-back bound while their flow was undecided.
+    pub released_undecided: u64,
+    /// Bytes the tracker holds for flows and held packets.
+    pub memory: usize,
+    /// Most flows the budget allows at once.
+    pub max_flows: usize,
+}
+
+/// Follows flows in capture order: feed it every packet's stateless [`Classification`] with
+/// [`Tracker::push`], then call [`Tracker::finish`]; it hands each packet (in capture order,
+/// with its flow's decision) and each ended flow to a [`Sink`]. See the crate docs for the
+/// rules.
+#[derive(Debug)]
+pub struct Tracker<'t> {
+    classifier: Classifier<'t>,
+    config: Config,
+    table: Table<Flow>,
+    held: VecDeque<Held>,
+    /// Sequence number of `held[0]`.
+    held_base: u64,
+    next_id: u64,
+    now: u64,
+    next_sweep: u64,
+    evicted_keys: Vec<u64>,
+    stats: Stats,
+}
+
+impl Tracker<'static> {
+    /// A tracker over the default SwyxWare 2013 table, with the default [`Config`].
+    pub fn swyxware_2013() -> Tracker<'static> {
+        Tracker::new(Classifier::swyxware_2013(), Config::default())
+    }
+}
+
+impl<'t> Tracker<'t> {
+    /// A tracker that re-classifies TCP message starts with `classifier` (the one the caller
+    /// classifies packets with) and keeps within `config`'s bounds.
+    pub fn new(classifier: Classifier<'t>, config: Config) -> Tracker<'t> {
+        let held_bytes = config
+            .hold_packets
+            .saturating_mul(core::mem::size_of::<Held>());
+        let per_flow = core::mem::size_of::<Flow>() + 4 + 12;
+        let max_flows = config
+            .memory_budget
+            .saturating_sub(held_bytes + REMEMBERED_EVICTIONS * 8)
+            / per_flow;
+        Tracker {
+            classifier,
+            config,
+            table: Table::new(max_flows),
+            held: VecDeque::new(),
+            held_base: 0,
+            next_id: 0,
+            now: 0,
+            next_sweep: 0,
+            evicted_keys: Vec::new(),
+            stats: Stats {
+                max_flows: max_flows.max(1),
+                ..Stats::default()
+            },
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            live_flows: self.table.len(),
+            held: self.held.len(),
+            memory: self.table.memory()
+                + self.held.capacity() * core::mem::size_of::<Held>()
+                + self.evicted_keys.capacity() * 8,
+            ..self.stats
+        }
+    }
+
+    /// Takes the next packet of the capture: `index` is the caller's number for it,
+    /// `time_ns` its capture time, `wire_len` its length on the wire, `classification` what
+    /// the stateless classifier made of it. Hands `sink` every packet and flow settled by it.
+    pub fn push(
+        &mut self,
+        index: u64,
+        time_ns: u64,
+        wire_len: u32,
+        classification: &Classification<'_>,
+        sink: &mut impl Sink,
+    ) {
+        self.now = self.now.max(time_ns);
+        if self.now >= self.next_sweep {
+            self.sweep(sink);
+            self.next_sweep = self.now.saturating_add(SWEEP_EVERY_NS);
+        }
+        let mut verdict = PacketVerdict {
+            index,
+            time_ns,
+            wire_len,
+            flow: None,
+            addressing: None,
+            verdict: Verdict::Unclassified(FlowReason::Packet(Reason::NotIp)),
+        };
+        let Some(packet) = classification.packet else {
+            verdict.verdict = Own::of(&classification.outcome).fallback();
+            return self.emit(verdict, sink);
+        };
+        verdict.addressing = addressing(&packet);
+        let Some((key, from_lo)) = FlowKey::of(&packet) else {
+            verdict.verdict = Own::of(&classification.outcome).fallback();
+            return self.emit(verdict, sink);
+        };
+        let slot = self.flow_for(key, from_lo, &packet, index, time_ns, sink);
+        let dir = usize::from(!from_lo);
+        let tcp = packet.transport == Transport::Tcp;
+        let list = if tcp { TCP_LIST } else { UDP_LIST };
+
+        // The packet's own judgement: a TCP message start is classified as one.
+        let flow = self.table.get_mut(slot);
+        let mut outcome = classification.outcome;
+        let mut message_start = false;
+        if tcp {
+            if packet.tcp_flags & Packet::SYN != 0 {
+                flow.tcp |= SYN_SEEN;
+            }
+            if flow.tcp & SYN_SEEN != 0
+                && !packet.payload.is_empty()
+                && flow.tcp & STARTED[dir] == 0
+            {
+                flow.tcp |= STARTED[dir];
+                message_start = true;
+                outcome = self
+                    .classifier
+                    .classify_packet_at_message_start(&packet)
+                    .outcome;
+            }
+        }
+        let own = Own::of(&outcome);
+        let flow = self.table.get_mut(slot);
+        if flow.counts[0].packets + flow.counts[1].packets == 0 {
+            flow.first_own = own.fallback();
+            flow.first_ns = time_ns;
+            flow.first_index = index;
+        }
+        flow.counts[dir].add(wire_len);
+        flow.last_ns = time_ns;
+        verdict.flow = Some(FlowId(flow.id));
+
+        let mut settle = None;
+        let mut end_span = false;
+        let decided = match own {
+            Own::Narrow(d) if d.evidence == Evidence::Confirmed => {
+                match flow.decided {
+                    Some(f) if f.decision.label == d.label => {
+                        if f.evidence == FlowEvidence::PortOnly {
+                            flow.decide(d, FlowEvidence::Confirmed, f.by, from_lo);
+                        }
+                        flow.run = 0;
+                        settle = Some(Settle::Carry);
+                    }
+                    Some(f) if f.evidence == FlowEvidence::PortOnly => {
+                        end_span = true;
+                    }
+                    Some(_) => {
+                        flow.run = flow.run.saturating_add(1);
+                        if flow.run >= self.config.disagreeing_run {
+                            end_span = true;
+                        }
+                    }
+                    None => {
+                        flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Packet, from_lo);
+                        settle = Some(Settle::Carry);
+                    }
+                }
+                Some(own.fallback())
+            }
+            Own::Narrow(d) => match flow.carried(from_lo) {
+                Some(carried) => Some(carried),
+                None if flow.awaiting_start() => None,
+                None => {
+                    flow.decide(d, FlowEvidence::PortOnly, DecidedBy::Packet, from_lo);
+                    settle = Some(Settle::Carry);
+                    Some(own.fallback())
+                }
+            },
+            Own::Broad(d) => match flow.decided {
+                Some(f) if f.decision.label == d.label => {
+                    flow.run = 0;
+                    settle = Some(Settle::Carry);
+                    flow.carried(from_lo).map(|v| confirmed(v, d.rtcp))
+                }
+                Some(_) => {
+                    flow.run = flow.run.saturating_add(1);
+                    None
+                }
+                None => {
+                    flow.staged = true;
+                    if flow
+                        .staging
+                        .add(&self.config, dir, d.label, d.rtcp, packet.payload)
+                    {
+                        flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
+                        settle = Some(Settle::Carry);
+                        flow.carried(from_lo).map(|v| confirmed(v, d.rtcp))
+                    } else {
+                        None
+                    }
+                }
+            },
+            Own::None(reason) => match flow.decided {
+                Some(_) if tcp => flow.carried(from_lo),
+                Some(_) => {
+                    flow.run = flow.run.saturating_add(1);
+                    None
+                }
+                None if flow.refuted => flow.carried(from_lo),
+                None if message_start && reason == Reason::PayloadContradicts => {
+                    // A message start that contradicts every row: not this protocol.
+                    flow.refuted = true;
+                    settle = Some(Settle::Carry);
+                    Some(own.fallback())
+                }
+                None if flow.awaiting_start() || flow.staged => None,
+                None => Some(own.fallback()),
+            },
+        };
+        if flow.run >= self.config.disagreeing_run {
+            end_span = true;
+        }
+        if flow.run > 0 && flow.decided.is_some() {
+            // A packet that disagrees with the flow's label: counted apart in case it starts a
+            // run that ends the span (the run's packets then start the next span).
+            if flow.run == 1 {
+                flow.run_counts = [Count::default(); 2];
+                flow.run_first = (time_ns, index);
+            }
+            flow.run_counts[dir].add(wire_len);
+        }
+
+        // TCP teardown.
+        if tcp {
+            if packet.tcp_flags & Packet::RST != 0 {
+                flow.closing = Some(EndReason::Rst);
+            } else if packet.tcp_flags & Packet::FIN != 0 {
+                flow.tcp |= FIN[dir];
+                if flow.tcp & (FIN[0] | FIN[1]) == FIN[0] | FIN[1] {
+                    flow.closing = Some(EndReason::Fin);
+                }
+            }
+        }
+        let list = if flow.closing.is_some() {
+            CLOSING_LIST
+        } else {
+            list
+        };
+        self.table.touch(slot, list);
+
+        match decided {
+            Some(v) => {
+                verdict.verdict = v;
+                self.enqueue(verdict, v, false, from_lo, slot);
+            }
+            None => {
+                let fallback = own.fallback();
+                verdict.verdict = fallback;
+                self.enqueue(verdict, fallback, true, from_lo, slot);
+            }
+        }
+        if let Some(how) = settle {
+            self.settle(slot, how);
+        }
+        if end_span {
+            self.end_span(slot, own, from_lo, (time_ns, index, wire_len), sink);
+        }
+        self.drain(sink, false);
+    }
+
+    /// Ends every flow (`end_of_capture`, in the order flows started) and hands out every
+    /// packet still held. The tracker is empty afterwards and can take another capture.
+    pub fn finish(&mut self, sink: &mut impl Sink) {
+        let mut slots = self.table.live_slots();
+        slots.sort_by_key(|&s| self.table.get(s).id);
+        for slot in slots {
+            self.end_flow(slot, EndReason::EndOfCapture, sink);
+        }
+        self.drain(sink, true);
+        self.now = 0;
+        self.next_sweep = 0;
+    }
+
+    /// The flow of `key`, started if new (evicting the flow idle longest when the table is
+    /// full); a SYN on a closing flow starts a new one.
+    fn flow_for(
+        &mut self,
+        key: FlowKey,
+        from_lo: bool,
+        packet: &Packet<'_>,
+        index: u64,
+        time_ns: u64,
+        sink: &mut impl Sink,
+    ) -> u32 {
+        let hash = self.table.hash(&key);
+        let syn_only = packet.transport == Transport::Tcp
+            && packet.tcp_flags & (Packet::SYN | Packet::ACK) == Packet::SYN;
+        if let Some(slot) = self.table.find(hash, &key) {
+            let flow = self.table.get(slot);
+            if !(syn_only && flow.closing.is_some()) {
+                return slot;
+            }
+            let reason = flow.closing.unwrap_or(EndReason::Fin);
+            self.end_flow(slot, reason, sink);
+        }
+        while self.table.is_full() {
+            let victim = (0..LISTS as u8)
+                .filter_map(|list| self.table.oldest(list))
+                .min_by_key(|&s| self.table.get(s).last_ns);
+            let Some(victim) = victim else { break };
+            let victim_hash = self.table.get(victim).hash;
+            self.end_flow(victim, EndReason::Evicted, sink);
+            self.stats.evicted += 1;
+            self.remember_eviction(victim_hash);
+        }
+        // The client: the sender of a SYN, the receiver of a SYN-ACK, else the first sender.
+        let syn_ack = packet.transport == Transport::Tcp
+            && packet.tcp_flags & (Packet::SYN | Packet::ACK) == Packet::SYN | Packet::ACK;
+        let client_is_lo = from_lo != syn_ack;
+        let after_eviction = self.was_evicted(hash);
+        let id = self.next_id;
+        self.next_id += 1;
+        self.stats.flows += 1;
+        let list = if packet.transport == Transport::Tcp {
+            TCP_LIST
+        } else {
+            UDP_LIST
+        };
+        self.table.insert(Flow {
+            key,
+            hash,
+            links: Links::new(list),
+            id,
+            span: 0,
+            first_ns: time_ns,
+            last_ns: time_ns,
+            first_index: index,
+            client_is_lo,
+            after_eviction,
+            counts: [Count::default(); 2],
+            run_counts: [Count::default(); 2],
+            run_first: (time_ns, index),
+            run: 0,
+            decided: None,
+            first_own: Verdict::Unclassified(FlowReason::Undecided),
+            refuted: false,
+            staged: false,
+            staging: Staging::default(),
+            tcp: 0,
+            closing: None,
+            pending_head: u64::MAX,
+            pending_tail: u64::MAX,
+            pending: 0,
+        })
+    }
+
+    fn remember_eviction(&mut self, hash: u64) {
+        if self.evicted_keys.is_empty() {
+            self.evicted_keys = vec![0; REMEMBERED_EVICTIONS];
+        }
+        self.evicted_keys[hash as usize & (REMEMBERED_EVICTIONS - 1)] = hash | 1;
+    }
+
+    fn was_evicted(&self, hash: u64) -> bool {
+        self.evicted_keys
+            .get(hash as usize & (REMEMBERED_EVICTIONS - 1))
+            .is_some_and(|&h| h == hash | 1)
+    }
+
+    /// Ends the flows idle past their transport's timeout, and closed TCP flows quiet past
+    /// the close delay.
+    fn sweep(&mut self, sink: &mut impl Sink) {
+        let timeouts = [
+            (UDP_LIST, self.config.udp_idle_ns, EndReason::Idle),
+            (TCP_LIST, self.config.tcp_idle_ns, EndReason::Idle),
+            (CLOSING_LIST, self.config.tcp_close_ns, EndReason::Fin),
+        ];
+        for (list, timeout, reason) in timeouts {
+            while let Some(slot) = self.table.oldest(list) {
+                let flow = self.table.get(slot);
+                if flow.last_ns.saturating_add(timeout) > self.now {
+                    break;
+                }
+                let reason = if list == CLOSING_LIST {
+                    flow.closing.unwrap_or(reason)
+                } else {
+                    reason
+                };
+                self.end_flow(slot, reason, sink);
+            }
+        }
+    }
+
+    /// Reports the flow's last span, settles its held packets and frees its slot.
+    fn end_flow(&mut self, slot: u32, reason: EndReason, sink: &mut impl Sink) {
+        self.settle(slot, Settle::Fallback);
+        let record = self.table.get(slot).record(reason);
+        sink.flow(&record);
+        self.table.remove(slot);
+    }
+
+    /// The flow's label changed (or went): reports the span so far, and starts the next one
+    /// with the packets that changed it: the disagreeing run, or the packet `(time, index,
+    /// wire length)` alone.
+    fn end_span(
+        &mut self,
+        slot: u32,
+        own: Own,
+        from_lo: bool,
+        (time_ns, index, wire_len): (u64, u64, u32),
+        sink: &mut impl Sink,
+    ) {
+        self.settle(slot, Settle::Fallback);
+        let flow = self.table.get_mut(slot);
+        let (moved, first) = if flow.run > 0 && flow.decided.is_some() {
+            (flow.run_counts, flow.run_first)
+        } else {
+            let mut counts = [Count::default(); 2];
+            counts[usize::from(!from_lo)].add(wire_len);
+            (counts, (time_ns, index))
+        };
+        let mut record = flow.record(EndReason::LabelChanged);
+        let (client, server) = if flow.client_is_lo { (0, 1) } else { (1, 0) };
+        for (count, out) in [
+            (&mut record.to_server, moved[client]),
+            (&mut record.to_client, moved[server]),
+        ] {
+            count.packets = count.packets.saturating_sub(out.packets);
+            count.bytes = count.bytes.saturating_sub(out.bytes);
+        }
+        sink.flow(&record);
+        flow.span += 1;
+        flow.counts = moved;
+        (flow.first_ns, flow.first_index) = first;
+        flow.first_own = own.fallback();
+        flow.decided = None;
+        flow.refuted = false;
+        flow.staged = false;
+        flow.staging = Staging::default();
+        flow.run = 0;
+        flow.run_counts = [Count::default(); 2];
+        if let Own::Narrow(d) = own {
+            if d.evidence == Evidence::Confirmed {
+                flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Packet, from_lo);
+            }
+        }
+    }
+
+    /// Appends a packet to the hold-back queue (or hands it out at once when nothing is held
+    /// before it and it is settled).
+    fn enqueue(
+        &mut self,
+        verdict: PacketVerdict,
+        fallback: Verdict,
+        pending: bool,
+        from_lo: bool,
+        slot: u32,
+    ) {
+        let seq = self.held_base + self.held.len() as u64;
+        if pending {
+            let flow = self.table.get_mut(slot);
+            let previous = flow.pending_tail;
+            if flow.pending == 0 {
+                flow.pending_head = seq;
+            }
+            flow.pending_tail = seq;
+            flow.pending += 1;
+            if flow.pending > 1 {
+                let at = (previous - self.held_base) as usize;
+                self.held[at].next = seq;
+            }
+        }
+        self.held.push_back(Held {
+            verdict,
+            fallback,
+            pending,
+            from_lo,
+            slot,
+            next: u64::MAX,
+        });
+    }
+
+    /// Settles every held packet of the flow in `slot`.
+    fn settle(&mut self, slot: u32, how: Settle) {
+        let flow = self.table.get_mut(slot);
+        let mut seq = flow.pending_head;
+        let count = flow.pending;
+        flow.pending = 0;
+        flow.pending_head = u64::MAX;
+        flow.pending_tail = u64::MAX;
+        let flow = self.table.get(slot);
+        for _ in 0..count {
+            let Some(held) = seq
+                .checked_sub(self.held_base)
+                .and_then(|at| self.held.get_mut(at as usize))
+            else {
+                break;
+            };
+            held.pending = false;
+            held.verdict.verdict = match how {
+                Settle::Carry => flow.carried(held.from_lo).unwrap_or(held.fallback),
+                Settle::Fallback => held.fallback,
+            };
+            seq = held.next;
+        }
+    }
+
+    /// Hands out the settled packets at the front of the queue, and those held past the
+    /// bounds (or all of them, with `all`).
+    fn drain(&mut self, sink: &mut impl Sink, all: bool) {
+        while let Some(front) = self.held.front() {
+            if front.pending {
+                let over = all
+                    || self.held.len() > self.config.hold_packets
+                    || front.verdict.time_ns.saturating_add(self.config.hold_ns) < self.now;
+                if !over {
+                    break;
+                }
+                // Forced out: it takes its own verdict and leaves its flow's pending list.
+                let slot = front.slot;
+                let next = front.next;
+                let flow = self.table.get_mut(slot);
+                flow.pending -= 1;
+                flow.pending_head = next;
+                if flow.pending == 0 {
+                    flow.pending_tail = u64::MAX;
+                }
+                self.stats.released_undecided += 1;
+            }
+            let Some(held) = self.held.pop_front() else {
+                break;
+            };
+            self.held_base += 1;
+            let mut verdict = held.verdict;
+            if held.pending {
+                verdict.verdict = held.fallback;
+            }
+            sink.packet(&verdict);
+        }
+    }
+
+    fn emit(&mut self, verdict: PacketVerdict, sink: &mut impl Sink) {
+        if self.held.is_empty() {
+            sink.packet(&verdict);
+        } else {
+            self.held.push_back(Held {
+                verdict,
+                fallback: verdict.verdict,
+                pending: false,
+                from_lo: true,
+                slot: u32::MAX,
+                next: u64::MAX,
+            });
+            self.drain(sink, false);
+        }
+    }
+}
+
+/// A carried label with the packet's own confirmation on a broad row.
+fn confirmed(verdict: Verdict, rtcp: bool) -> Verdict {
+    match verdict {
+        Verdict::Labelled(l) => Verdict::Labelled(Labelled {
+            evidence: FlowEvidence::Confirmed,
+            rtcp,
+            ..l
+        }),
+        other => other,
+    }
+}
+
+fn addressing(packet: &Packet<'_>) -> Option<Addressing> {
+    Some(Addressing {
+        transport: packet.transport,
+        src: crate::Endpoint {
+            addr: packet.src_ip()?,
+            port: packet.src_port,
+        },
+        dst: crate::Endpoint {
+            addr: packet.dst_ip()?,
+            port: packet.dst_port,
+        },
+    })
+}

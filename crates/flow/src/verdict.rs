@@ -1,0 +1,275 @@
+//! What the tracker says of packets and flows.
+
+use core::fmt;
+use swyx_classify::{Component, Label, Reason, Side, Transport};
+
+use crate::key::Endpoint;
+
+/// A flow's number: 0 for the first flow of the capture, then in the order flows start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FlowId(pub u64);
+
+impl fmt::Display for FlowId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What backs a flow-level label, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum FlowEvidence {
+    /// Payloads match the label's signature: the packet's own on a narrow row, or, on a
+    /// broad row, enough of the flow's packets that agree (see the crate docs).
+    Confirmed,
+    /// The port alone: nothing in the flow's payloads confirmed or contradicted the row.
+    PortOnly,
+}
+
+impl FlowEvidence {
+    /// `"confirmed"` or `"port_only"`.
+    pub const fn id(self) -> &'static str {
+        match self {
+            FlowEvidence::Confirmed => "confirmed",
+            FlowEvidence::PortOnly => "port_only",
+        }
+    }
+}
+
+/// Where a packet's label came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum DecidedBy {
+    /// The packet itself: its payload or its port, as the stateless classifier judged it.
+    Packet,
+    /// Other packets of the same flow: a packet without evidence of its own carries its
+    /// flow's label, and packets on broad rows are labelled once enough of them agree.
+    Flow,
+}
+
+impl DecidedBy {
+    /// `"packet"` or `"flow"`.
+    pub const fn id(self) -> &'static str {
+        match self {
+            DecidedBy::Packet => "packet",
+            DecidedBy::Flow => "flow",
+        }
+    }
+}
+
+/// Why a packet or a flow has no label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum FlowReason {
+    /// The stateless classifier's reason, for the packet or the flow.
+    Packet(Reason),
+    /// Only broad rows cover the flow, its payloads match one, but too few of its packets
+    /// agreed before the flow ended or the packet's hold-back bound was reached.
+    Undecided,
+}
+
+impl FlowReason {
+    /// A stable snake_case id: the classifier's reason ids, and `"undecided"`.
+    pub const fn id(self) -> &'static str {
+        match self {
+            FlowReason::Packet(reason) => reason.id(),
+            FlowReason::Undecided => "undecided",
+        }
+    }
+}
+
+impl fmt::Display for FlowReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FlowReason::Packet(reason) => reason.fmt(f),
+            FlowReason::Undecided => f.write_str("broad row, too few agreeing packets"),
+        }
+    }
+}
+
+/// A label with what backs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Labelled {
+    /// The protocol.
+    pub label: Label,
+    /// The deciding row's component.
+    pub component: Component,
+    /// The component the other port attributes, where one does.
+    pub peer: Option<Component>,
+    /// What backs the label.
+    pub evidence: FlowEvidence,
+    /// Where the label came from.
+    pub decided_by: DecidedBy,
+    /// The side of the packet whose port decided (for a flow: the side of the server's end).
+    pub side: Side,
+    /// The deciding port.
+    pub port: u16,
+    /// An RTCP packet on an RTP range (the label stays [`Label::Rtp`]).
+    pub rtcp: bool,
+}
+
+/// Labelled, or why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// Labelled.
+    Labelled(Labelled),
+    /// No label, and why.
+    Unclassified(FlowReason),
+}
+
+impl Verdict {
+    /// The label and what backs it, when labelled.
+    pub const fn labelled(&self) -> Option<&Labelled> {
+        match self {
+            Verdict::Labelled(labelled) => Some(labelled),
+            Verdict::Unclassified(_) => None,
+        }
+    }
+
+    /// The label, when labelled.
+    pub fn label(&self) -> Option<Label> {
+        self.labelled().map(|l| l.label)
+    }
+
+    /// The component, when labelled.
+    pub fn component(&self) -> Option<Component> {
+        self.labelled().map(|l| l.component)
+    }
+
+    /// Why not labelled; `None` when labelled.
+    pub const fn reason(&self) -> Option<FlowReason> {
+        match self {
+            Verdict::Labelled(_) => None,
+            Verdict::Unclassified(reason) => Some(*reason),
+        }
+    }
+}
+
+/// The addresses and ports of a TCP or UDP packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Addressing {
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// Where the packet comes from.
+    pub src: Endpoint,
+    /// Where it goes.
+    pub dst: Endpoint,
+}
+
+/// One packet as the tracker hands it out: in capture order, with its flow's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct PacketVerdict {
+    /// The caller's number for the packet (the batch tool: 0-based in the file).
+    pub index: u64,
+    /// Capture time in nanoseconds.
+    pub time_ns: u64,
+    /// Length on the wire.
+    pub wire_len: u32,
+    /// The packet's flow: `None` when it has no ports (not IP, not TCP/UDP, a non-first
+    /// fragment, truncated).
+    pub flow: Option<FlowId>,
+    /// Addresses and ports, when decoded.
+    pub addressing: Option<Addressing>,
+    /// The label, or why not.
+    pub verdict: Verdict,
+}
+
+/// Why a flow (or a span of it) was reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum EndReason {
+    /// TCP FIN in both directions (reported once the flow was quiet for the close delay).
+    Fin,
+    /// TCP RST (reported once the flow was quiet for the close delay).
+    Rst,
+    /// No packet for the transport's idle timeout (capture time).
+    Idle,
+    /// Evicted, longest idle first, to keep the table within its memory budget.
+    Evicted,
+    /// The capture ended.
+    EndOfCapture,
+    /// The flow goes on under another label (or none): this row is the span before.
+    LabelChanged,
+}
+
+impl EndReason {
+    /// A stable snake_case id.
+    pub const fn id(self) -> &'static str {
+        match self {
+            EndReason::Fin => "fin",
+            EndReason::Rst => "rst",
+            EndReason::Idle => "idle",
+            EndReason::Evicted => "evicted",
+            EndReason::EndOfCapture => "end_of_capture",
+            EndReason::LabelChanged => "label_changed",
+        }
+    }
+}
+
+/// Packets and bytes (on the wire).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Count {
+    /// Packets.
+    pub packets: u64,
+    /// Bytes on the wire.
+    pub bytes: u64,
+}
+
+impl Count {
+    /// Counts one packet of `wire_len` bytes.
+    #[inline]
+    pub fn add(&mut self, wire_len: u32) {
+        self.packets += 1;
+        self.bytes += u64::from(wire_len);
+    }
+
+    /// Adds `other`.
+    pub fn merge(&mut self, other: Count) {
+        self.packets += other.packets;
+        self.bytes += other.bytes;
+    }
+}
+
+/// One flow (or one span of a flow whose label changed) as the tracker reports it, when it
+/// ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct FlowRecord {
+    /// The flow.
+    pub id: FlowId,
+    /// 0 for the flow's first span, then 1, 2, ... after each change of label.
+    pub span: u32,
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// The end that sent the first packet (for TCP: the sender of the SYN, where seen).
+    pub client: Endpoint,
+    /// The other end.
+    pub server: Endpoint,
+    /// The span's label (with its evidence and what decided it), or why none.
+    pub verdict: Verdict,
+    /// Why the row was reported.
+    pub end: EndReason,
+    /// Client to server.
+    pub to_server: Count,
+    /// Server to client.
+    pub to_client: Count,
+    /// Capture time of the span's first and last packet, in nanoseconds.
+    pub first_ns: u64,
+    /// See `first_ns`.
+    pub last_ns: u64,
+    /// The caller's index of the span's first packet.
+    pub first_index: u64,
+    /// The same 5-tuple was evicted before (the table remembers a bounded number of evicted
+    /// keys, so a flow evicted long ago may not be marked).
+    pub after_eviction: bool,
+}
+
+/// Where the tracker hands out what it decided.
+pub trait Sink {
+    /// A packet, in capture order.
+    fn packet(&mut self, packet: &PacketVerdict);
+    /// A flow or span that ended. Called as soon as it ends, so rows stream.
+    fn flow(&mut self, flow: &FlowRecord);
+}
