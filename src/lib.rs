@@ -11,8 +11,10 @@
 #![deny(missing_docs)]
 
 pub use swyx_classify as classify;
+pub use swyx_flow as flow;
 pub use swyx_matrix as matrix;
 pub use swyx_pcap as pcap;
+pub use swyx_report as report;
 
 pub mod fuzzing;
 pub mod scenario;

@@ -378,10 +378,10 @@ fn packets_gives_one_json_line_per_record_in_file_order() {
     );
     let first_h323 = find(&|p| matches!(p.expected, Expected::Labelled(Label::H323, _)));
     assert_eq!(lines[first_h323]["label"], "h323");
-    assert_eq!(
-        lines[first_h323]["evidence"], "port_only",
-        "the SYN has no payload"
-    );
+    // The SYN has no payload: it carries its flow's label, which the first payload segment
+    // (TPKT + Q.931) confirmed.
+    assert_eq!(lines[first_h323]["evidence"], "confirmed");
+    assert_eq!(lines[first_h323]["decided_by"], "flow");
     assert_eq!(lines[first_h323]["dport"], 1720);
     let ipv6 = find(&|p| p.conversation.is_some_and(|c| c.low.0.is_ipv6()));
     assert_eq!(lines[ipv6]["label"], "sip");

@@ -1,0 +1,37 @@
+//! What the batch tool prints, as a library: a [`Summary`] that counts the verdicts of a
+//! [`swyx_flow::Tracker`] (label x component: packets, bytes, flows; unclassified by reason),
+//! and the line formats of packets and flows in JSON and CSV.
+//!
+//! A crate apart from `swyx-flow` so that an embedder of the tracker pulls no serde.
+//!
+//! ```
+//! use swyx_classify::classify;
+//! use swyx_flow::Tracker;
+//! use swyx_report::Summary;
+//!
+//! let frame = swyx_classify::doc_frame(); // Ethernet, IPv4, UDP, RTP to 50100
+//! let mut tracker = Tracker::swyxware_2013();
+//! let mut summary = Summary::new("example", "in memory");
+//! tracker.push(0, 0, frame.len() as u32, &classify(&frame), &mut summary);
+//! tracker.finish(&mut summary);
+//! assert_eq!(summary.packets().packets, 1);
+//! let mut text = Vec::new();
+//! summary.write_human(&mut text)?;
+//! assert!(String::from_utf8(text).unwrap().contains("rtp"));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod csv;
+mod lines;
+mod summary;
+
+pub use lines::{FlowLine, FlowWriter, Format, PacketLine, PacketWriter};
+pub use summary::Summary;
+
+/// `seconds.nanoseconds` of a capture time in nanoseconds, exactly.
+pub fn timestamp(ns: u64) -> String {
+    format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
+}
