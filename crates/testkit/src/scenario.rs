@@ -34,7 +34,9 @@ use std::net::IpAddr;
 use swyx_classify::{Component, Label, Reason, Transport};
 
 use crate::capture::PcapWriter;
-use crate::frame::{Addresses, FrameSpec};
+use crate::frame::{
+    ethernet_frame, ipv4_checksum, Addresses, FrameSpec, ETHERTYPE_ARP, ETHERTYPE_IPV4,
+};
 use crate::payload;
 
 /// The router, DNS/NTP server for the site.
@@ -920,69 +922,19 @@ impl Tcp {
     }
 }
 
-/// The Ethernet frame of `spec` with a TCP acknowledgement number, valid TCP/UDP checksums,
-/// and per-host MAC addresses.
+/// The Ethernet frame of `spec` as the office's wire carries it: with the TCP
+/// acknowledgement number `ack`, valid TCP/UDP checksums, and per-host MAC addresses.
 pub(crate) fn office_frame(spec: &FrameSpec, ack: u32) -> Vec<u8> {
-    let mut transport = spec.transport_bytes();
-    let checksum_at = match spec.transport {
-        Transport::Tcp => {
-            transport[8..12].copy_from_slice(&ack.to_be_bytes());
-            16
-        }
-        Transport::Udp => 6,
-    };
-    let (protocol, pseudo) = match spec.addresses {
-        Addresses::V4(src, dst) => {
-            let mut pseudo = Vec::with_capacity(12);
-            pseudo.extend_from_slice(&src);
-            pseudo.extend_from_slice(&dst);
-            (spec.transport, pseudo)
-        }
-        Addresses::V6(src, dst) => {
-            let mut pseudo = Vec::with_capacity(32);
-            pseudo.extend_from_slice(&src);
-            pseudo.extend_from_slice(&dst);
-            (spec.transport, pseudo)
-        }
-    };
-    let number: u8 = match protocol {
-        Transport::Tcp => 6,
-        Transport::Udp => 17,
-    };
-    let mut sum = ones_complement_sum(&pseudo) + u32::from(number) + transport.len() as u32;
-    sum += ones_complement_sum(&transport);
-    let mut checksum = fold(sum);
-    if checksum == 0 && spec.transport == Transport::Udp {
-        checksum = 0xffff;
-    }
-    transport[checksum_at..checksum_at + 2].copy_from_slice(&checksum.to_be_bytes());
-    let mut frame = spec.ethernet();
-    let start = frame.len() - transport.len();
-    frame[start..].copy_from_slice(&transport);
+    let mut spec = spec.clone();
+    spec.tcp_ack = ack;
+    spec.transport_checksum = true;
     let (src, dst) = match spec.addresses {
-        Addresses::V4(s, d) => (mac(s), mac(d)),
-        Addresses::V6(s, d) => (
-            mac([s[12], s[13], s[14], s[15]]),
-            mac([d[12], d[13], d[14], d[15]]),
-        ),
+        Addresses::V4(s, d) => (s, d),
+        Addresses::V6(s, d) => ([s[12], s[13], s[14], s[15]], [d[12], d[13], d[14], d[15]]),
     };
-    frame[..6].copy_from_slice(&dst);
-    frame[6..12].copy_from_slice(&src);
-    frame
-}
-
-fn ones_complement_sum(bytes: &[u8]) -> u32 {
-    bytes
-        .chunks(2)
-        .map(|pair| u32::from(u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)])))
-        .sum()
-}
-
-fn fold(mut sum: u32) -> u16 {
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
+    spec.src_mac = mac(src);
+    spec.dst_mac = mac(dst);
+    spec.ethernet()
 }
 
 /// A host's MAC address; hosts outside the office are reached through the router.
@@ -992,34 +944,30 @@ fn mac(ip: [u8; 4]) -> [u8; 6] {
 }
 
 pub(crate) fn arp(sender: [u8; 4], target: [u8; 4], reply: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(60);
-    out.extend_from_slice(&if reply { mac(target) } else { [0xff; 6] });
-    out.extend_from_slice(&mac(sender));
-    out.extend_from_slice(&[
-        0x08,
-        0x06,
-        0x00,
-        0x01,
-        0x08,
-        0x00,
-        6,
-        4,
-        0,
-        if reply { 2 } else { 1 },
-    ]);
-    out.extend_from_slice(&mac(sender));
-    out.extend_from_slice(&sender);
-    out.extend_from_slice(&if reply { mac(target) } else { [0; 6] });
-    out.extend_from_slice(&target);
+    let mut body = vec![0x00, 0x01, 0x08, 0x00, 6, 4, 0, if reply { 2 } else { 1 }];
+    body.extend_from_slice(&mac(sender));
+    body.extend_from_slice(&sender);
+    body.extend_from_slice(&if reply { mac(target) } else { [0; 6] });
+    body.extend_from_slice(&target);
+    let mut out = ethernet_frame(
+        if reply { mac(target) } else { [0xff; 6] },
+        mac(sender),
+        &[],
+        ETHERTYPE_ARP,
+        &body,
+    );
+    // Padded to Ethernet's minimum frame (without the frame check sequence).
     out.resize(60, 0);
     out
 }
 
+/// An ICMP echo as Windows sends it: its IPv4 header (identification 0x4d21, DF, TTL 128) is
+/// not the one [`ipv4_packet`](crate::frame::ipv4_packet) writes.
 pub(crate) fn icmp_echo(src: [u8; 4], dst: [u8; 4], seq: u16, reply: bool) -> Vec<u8> {
     let mut icmp = vec![if reply { 0 } else { 8 }, 0, 0, 0, 0x1a, 0x2b];
     icmp.extend_from_slice(&seq.to_be_bytes());
     icmp.extend(b"abcdefghijklmnopqrstuvwabcdefghi");
-    let checksum = fold(ones_complement_sum(&icmp));
+    let checksum = ipv4_checksum(&icmp);
     icmp[2..4].copy_from_slice(&checksum.to_be_bytes());
     let total = (20 + icmp.len()) as u16;
     let mut ip = vec![0x45, 0];
@@ -1027,15 +975,10 @@ pub(crate) fn icmp_echo(src: [u8; 4], dst: [u8; 4], seq: u16, reply: bool) -> Ve
     ip.extend_from_slice(&[0x4d, 0x21 + u8::from(reply), 0x40, 0, 128, 1, 0, 0]);
     ip.extend_from_slice(&src);
     ip.extend_from_slice(&dst);
-    let checksum = fold(ones_complement_sum(&ip));
+    let checksum = ipv4_checksum(&ip);
     ip[10..12].copy_from_slice(&checksum.to_be_bytes());
-    let mut out = Vec::with_capacity(14 + ip.len() + icmp.len());
-    out.extend_from_slice(&mac(dst));
-    out.extend_from_slice(&mac(src));
-    out.extend_from_slice(&[0x08, 0x00]);
-    out.extend_from_slice(&ip);
-    out.extend_from_slice(&icmp);
-    out
+    ip.extend_from_slice(&icmp);
+    ethernet_frame(mac(dst), mac(src), &[], ETHERTYPE_IPV4, &ip)
 }
 
 /// The headers that stay the same across one SIP dialog.
