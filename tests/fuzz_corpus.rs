@@ -13,6 +13,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use swyx_testkit::capture::{PcapWriter, PcapngWriter};
+use swyx_testkit::frame::{
+    self, FrameSpec, DEFAULT_DST_MAC, DEFAULT_SRC_MAC, ETHERTYPE_ARP, ETHERTYPE_IPV4 as IPV4,
+    ETHERTYPE_IPV6 as IPV6,
+};
 use swyx_testkit::fuzz::{self, LINK_TYPES, SAMPLE_PAYLOADS};
 use swyx_traffic::classify::{LinkType, Matrix, Transport};
 
@@ -100,105 +105,49 @@ fn sample(name: &str) -> &'static [u8] {
         .1
 }
 
+const V4_SRC: [u8; 4] = [10, 0, 0, 1];
+const V4_DST: [u8; 4] = [10, 0, 0, 2];
+const V6_SRC: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+const V6_DST: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+
+/// A UDP header and `payload` (checksum zero).
 fn udp(src: u16, dst: u16, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&src.to_be_bytes());
-    out.extend_from_slice(&dst.to_be_bytes());
-    out.extend_from_slice(&(8 + payload.len() as u16).to_be_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out.extend_from_slice(payload);
-    out
+    FrameSpec::udp(V4_SRC, V4_DST, src, dst, payload.to_vec()).transport_bytes()
 }
 
+/// A TCP header (ACK|PSH) and `payload`.
 fn tcp(src: u16, dst: u16, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&src.to_be_bytes());
-    out.extend_from_slice(&dst.to_be_bytes());
-    out.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
-    out.extend_from_slice(payload);
-    out
+    FrameSpec::tcp(V4_SRC, V4_DST, src, dst, payload.to_vec()).transport_bytes()
 }
 
 /// An IPv4 header (no options) and `body`. `fragment` is the flags/offset field.
 fn ipv4(protocol: u8, fragment: u16, body: &[u8]) -> Vec<u8> {
-    ipv4_len(protocol, fragment, (20 + body.len()) as u16, body)
+    frame::ipv4_packet(V4_SRC, V4_DST, protocol, fragment, &[], body)
 }
 
-fn ipv4_len(protocol: u8, fragment: u16, total_len: u16, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x45, 0];
-    out.extend_from_slice(&total_len.to_be_bytes());
-    out.extend_from_slice(&[0x12, 0x34]);
-    out.extend_from_slice(&fragment.to_be_bytes());
-    out.extend_from_slice(&[64, protocol, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
-    out.extend_from_slice(body);
-    out
-}
-
-/// An IPv6 header, the extension headers `(type, bytes)` in order, then the transport.
+/// An IPv6 header, the extension headers `(type, body)` in order, then the transport.
 fn ipv6(extensions: &[(u8, Vec<u8>)], protocol: u8, body: &[u8]) -> Vec<u8> {
-    let mut rest = Vec::new();
-    for (i, (_, header)) in extensions.iter().enumerate() {
-        let next = extensions.get(i + 1).map_or(protocol, |(t, _)| *t);
-        let mut header = header.clone();
-        header[0] = next;
-        rest.extend_from_slice(&header);
-    }
-    rest.extend_from_slice(body);
-    let first = extensions.first().map_or(protocol, |(t, _)| *t);
-    let mut out = vec![0x60, 0, 0, 0];
-    out.extend_from_slice(&(rest.len() as u16).to_be_bytes());
-    out.extend_from_slice(&[first, 64]);
-    out.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-    out.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
-    out.extend_from_slice(&rest);
-    out
+    frame::ipv6_packet(V6_SRC, V6_DST, extensions, protocol, body)
 }
 
-/// An 8-byte options extension header (hop-by-hop, destination options, routing).
+/// The body of an 8-byte options extension header (hop-by-hop, destination options, routing):
+/// one PadN option.
 fn ipv6_options() -> Vec<u8> {
-    vec![0, 0, 1, 4, 0, 0, 0, 0]
+    vec![1, 4, 0, 0, 0, 0]
 }
 
-/// An IPv6 fragment header with this offset (in 8-byte units) and more-fragments flag.
+/// The body of an IPv6 fragment header with this offset (in 8-byte units) and more-fragments
+/// flag.
 fn ipv6_fragment(offset: u16, more: bool) -> Vec<u8> {
     let field = offset << 3 | u16::from(more);
-    let mut out = vec![0, 0];
-    out.extend_from_slice(&field.to_be_bytes());
+    let mut out = field.to_be_bytes().to_vec();
     out.extend_from_slice(&[0xca, 0xfe, 0xf0, 0x0d]);
     out
 }
 
-fn ethernet(tags: &[u16], ethertype: u16, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![
-        0x00, 0x09, 0x0f, 0x01, 0x02, 0x03, 0x00, 0x09, 0x0f, 0x04, 0x05, 0x06,
-    ];
-    for (i, &tpid) in tags.iter().enumerate() {
-        out.extend_from_slice(&tpid.to_be_bytes());
-        out.extend_from_slice(&(100 + i as u16).to_be_bytes());
-    }
-    out.extend_from_slice(&ethertype.to_be_bytes());
-    out.extend_from_slice(body);
-    out
-}
-
-fn sll(protocol: u16, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![0, 0, 0, 1, 0, 6, 0, 9, 0x0f, 1, 2, 3, 0, 0];
-    out.extend_from_slice(&protocol.to_be_bytes());
-    out.extend_from_slice(body);
-    out
-}
-
-fn sll2(protocol: u16, body: &[u8]) -> Vec<u8> {
-    let mut out = protocol.to_be_bytes().to_vec();
-    out.extend_from_slice(&[0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 0, 9, 0x0f, 1, 2, 3, 0, 0]);
-    out.extend_from_slice(body);
-    out
-}
-
-fn with_family(family: [u8; 4], body: &[u8]) -> Vec<u8> {
-    let mut out = family.to_vec();
-    out.extend_from_slice(body);
-    out
+/// An Ethernet II frame with these 802.1Q / 802.1ad tags `(TPID, VLAN id)`.
+fn ethernet(vlans: &[(u16, u16)], ethertype: u16, body: &[u8]) -> Vec<u8> {
+    frame::ethernet_frame(DEFAULT_DST_MAC, DEFAULT_SRC_MAC, vlans, ethertype, body)
 }
 
 fn link_index(link: LinkType) -> u8 {
@@ -212,8 +161,6 @@ fn link_index(link: LinkType) -> u8 {
 /// `classify_structured`.
 fn frames() -> Vec<(&'static str, LinkType, Vec<u8>)> {
     use LinkType::*;
-    const IPV4: u16 = 0x0800;
-    const IPV6: u16 = 0x86dd;
     let eth4 = |body: Vec<u8>| ethernet(&[], IPV4, &body);
     vec![
         (
@@ -235,7 +182,7 @@ fn frames() -> Vec<(&'static str, LinkType, Vec<u8>)> {
             "eth-vlan-ipv4-udp-rtp",
             Ethernet,
             ethernet(
-                &[0x8100],
+                &[(0x8100, 100)],
                 IPV4,
                 &ipv4(17, 0, &udp(51000, 40000, sample("rtp-pcma"))),
             ),
@@ -244,7 +191,7 @@ fn frames() -> Vec<(&'static str, LinkType, Vec<u8>)> {
             "eth-qinq-ipv4-udp-rtcp",
             Ethernet,
             ethernet(
-                &[0x88a8, 0x8100],
+                &[(0x88a8, 100), (0x8100, 101)],
                 IPV4,
                 &ipv4(17, 0, &udp(51001, 5013, sample("rtcp-sender-report"))),
             ),
@@ -378,7 +325,7 @@ fn frames() -> Vec<(&'static str, LinkType, Vec<u8>)> {
             Ethernet,
             ethernet(
                 &[],
-                0x0806,
+                ETHERTYPE_ARP,
                 &[0, 1, 8, 0, 6, 4, 0, 1, 0, 9, 0x0f, 1, 2, 3, 10, 0, 0, 1],
             ),
         ),
@@ -395,7 +342,7 @@ fn frames() -> Vec<(&'static str, LinkType, Vec<u8>)> {
             "eth-ipv6-extensions-udp-rtp",
             Ethernet,
             ethernet(
-                &[0x8100],
+                &[(0x8100, 100)],
                 IPV6,
                 &ipv6(
                     &[
@@ -453,12 +400,16 @@ fn frames() -> Vec<(&'static str, LinkType, Vec<u8>)> {
         (
             "sll-ipv4-udp-rtp-mem",
             LinuxSll,
-            sll(IPV4, &ipv4(17, 0, &udp(50500, 50000, sample("rtp-pcma")))),
+            frame::link_frame(
+                LinuxSll,
+                IPV4,
+                &ipv4(17, 0, &udp(50500, 50000, sample("rtp-pcma"))),
+            ),
         ),
         (
             "sll-vlan-ipv4-udp-sip",
             LinuxSll,
-            sll(0x8100, &{
+            frame::link_frame(LinuxSll, 0x8100, &{
                 let mut body = vec![0, 100, 0x08, 0x00];
                 body.extend(ipv4(17, 0, &udp(5070, 5060, sample("sip-invite"))));
                 body
@@ -467,44 +418,50 @@ fn frames() -> Vec<(&'static str, LinkType, Vec<u8>)> {
         (
             "sll2-ipv6-tcp-cds",
             LinuxSll2,
-            sll2(IPV6, &ipv6(&[], 6, &tcp(50127, 9095, &[]))),
+            frame::link_frame(LinuxSll2, IPV6, &ipv6(&[], 6, &tcp(50127, 9095, &[]))),
         ),
         (
             "sll2-ipv4-udp-ntp",
             LinuxSll2,
-            sll2(IPV4, &ipv4(17, 0, &udp(123, 40009, sample("ntp-client")))),
+            frame::link_frame(
+                LinuxSll2,
+                IPV4,
+                &ipv4(17, 0, &udp(123, 40009, sample("ntp-client"))),
+            ),
         ),
         (
             "null-le-ipv4-udp-sip",
             Null,
-            with_family(
-                [2, 0, 0, 0],
+            frame::link_frame(
+                Null,
+                IPV4,
                 &ipv4(17, 0, &udp(65001, 5060, sample("sip-invite"))),
             ),
         ),
         (
             "null-be-ipv6-udp-rtp",
             Null,
-            with_family(
-                [0, 0, 0, 24],
+            // BSD NULL's family in the other byte order (the writer's machine's): not what
+            // link_frame writes.
+            [
+                &[0, 0, 0, 24][..],
                 &ipv6(&[], 17, &udp(56000, 56001, sample("rtp-pcma"))),
-            ),
+            ]
+            .concat(),
         ),
         (
             "null-le-ipv6-macos-tcp-ldap",
             Null,
-            with_family(
-                [30, 0, 0, 0],
+            frame::link_frame(
+                Null,
+                IPV6,
                 &ipv6(&[], 6, &tcp(50128, 712, sample("ldap-bind-request"))),
             ),
         ),
         (
             "loop-ipv4-tcp-ftp",
             Loop,
-            with_family(
-                [0, 0, 0, 2],
-                &ipv4(6, 0, &tcp(40010, 21, sample("ftp-user"))),
-            ),
+            frame::link_frame(Loop, IPV4, &ipv4(6, 0, &tcp(40010, 21, sample("ftp-user")))),
         ),
     ]
 }
@@ -528,90 +485,23 @@ fn structured(link: LinkType, frame: &[u8]) -> Option<Vec<u8>> {
     ))
 }
 
-/// A legacy pcap file: `magic` written in the given byte order, then the records.
+/// A legacy pcap file, its records a second apart, every other one cut by the snapshot length.
 fn pcap(big_endian: bool, nanosecond: bool, link_type: u32, records: &[&[u8]]) -> Vec<u8> {
-    let word = |out: &mut Vec<u8>, value: u32| {
-        out.extend_from_slice(&if big_endian {
-            value.to_be_bytes()
-        } else {
-            value.to_le_bytes()
-        })
-    };
-    let half = |out: &mut Vec<u8>, value: u16| {
-        out.extend_from_slice(&if big_endian {
-            value.to_be_bytes()
-        } else {
-            value.to_le_bytes()
-        })
-    };
-    let mut out = Vec::new();
-    word(&mut out, if nanosecond { 0xa1b2_3c4d } else { 0xa1b2_c3d4 });
-    half(&mut out, 2);
-    half(&mut out, 4);
-    word(&mut out, 0);
-    word(&mut out, 0);
-    word(&mut out, 262_144);
-    word(&mut out, link_type);
+    let mut writer = PcapWriter::with_format(big_endian, nanosecond, 262_144, link_type);
     for (i, record) in records.iter().enumerate() {
-        word(&mut out, 1_700_000_000 + i as u32);
-        word(&mut out, 1000 * i as u32);
-        word(&mut out, record.len() as u32);
-        word(&mut out, record.len() as u32 + (i as u32 % 2) * 100);
-        out.extend_from_slice(record);
+        let i = i as u32;
+        writer.packet(
+            1_700_000_000 + i,
+            1000 * i,
+            record.len() as u32 + (i % 2) * 100,
+            record,
+        );
     }
-    out
+    writer.into_bytes()
 }
 
-/// pcapng blocks, little-endian.
-fn block(kind: u32, body: &[u8]) -> Vec<u8> {
-    let padded = body.len().div_ceil(4) * 4;
-    let total = (12 + padded) as u32;
-    let mut out = Vec::new();
-    out.extend_from_slice(&kind.to_le_bytes());
-    out.extend_from_slice(&total.to_le_bytes());
-    out.extend_from_slice(body);
-    out.resize(8 + padded, 0);
-    out.extend_from_slice(&total.to_le_bytes());
-    out
-}
-
-fn section_header() -> Vec<u8> {
-    let mut body = 0x1a2b_3c4du32.to_le_bytes().to_vec();
-    body.extend_from_slice(&1u16.to_le_bytes());
-    body.extend_from_slice(&0u16.to_le_bytes());
-    body.extend_from_slice(&u64::MAX.to_le_bytes());
-    block(0x0a0d_0d0a, &body)
-}
-
-/// An Interface Description Block; `tsresol` adds an `if_tsresol` option.
-fn interface(link_type: u16, snaplen: u32, tsresol: Option<u8>) -> Vec<u8> {
-    let mut body = link_type.to_le_bytes().to_vec();
-    body.extend_from_slice(&[0, 0]);
-    body.extend_from_slice(&snaplen.to_le_bytes());
-    if let Some(resolution) = tsresol {
-        body.extend_from_slice(&9u16.to_le_bytes());
-        body.extend_from_slice(&1u16.to_le_bytes());
-        body.extend_from_slice(&[resolution, 0, 0, 0]);
-        body.extend_from_slice(&[0, 0, 0, 0]);
-    }
-    block(1, &body)
-}
-
-fn enhanced_packet(interface: u32, data: &[u8]) -> Vec<u8> {
-    let mut body = interface.to_le_bytes().to_vec();
-    body.extend_from_slice(&0x0006_0000u32.to_le_bytes());
-    body.extend_from_slice(&0x1234_5678u32.to_le_bytes());
-    body.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    body.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    body.extend_from_slice(data);
-    block(6, &body)
-}
-
-fn simple_packet(data: &[u8]) -> Vec<u8> {
-    let mut body = (data.len() as u32).to_le_bytes().to_vec();
-    body.extend_from_slice(data);
-    block(3, &body)
-}
+/// An Enhanced Packet Block's timestamp, in the interface's units.
+const TICKS: u64 = 0x0006_0000_1234_5678;
 
 fn pcap_files() -> Vec<(&'static str, Vec<u8>)> {
     let frames = frames();
@@ -630,28 +520,31 @@ fn pcap_files() -> Vec<(&'static str, Vec<u8>)> {
     let sll_rtp = frame("sll-ipv4-udp-rtp-mem");
     let null = frame("null-le-ipv4-udp-sip");
 
-    let mut pcapng = section_header();
-    pcapng.extend(interface(1, 0, Some(9)));
-    pcapng.extend(interface(101, 96, None));
-    pcapng.extend(enhanced_packet(0, &sip));
-    pcapng.extend(enhanced_packet(1, &raw));
-    pcapng.extend(block(5, &[0; 16])); // interface statistics: skipped
-    pcapng.extend(block(0x0bad_beef, b"custom")); // unknown: skipped
-    let mut simple = section_header();
-    simple.extend(interface(1, 128, None));
-    simple.extend(simple_packet(&rtp));
-    simple.extend(simple_packet(&h225));
+    let mut pcapng = PcapngWriter::new();
+    pcapng.shb(false);
+    pcapng.idb(1, 0, Some(9), None);
+    pcapng.idb(101, 96, None, None);
+    pcapng.epb(0, TICKS, sip.len() as u32, &sip);
+    pcapng.epb(1, TICKS, raw.len() as u32, &raw);
+    pcapng.other(5, &[0; 16]); // interface statistics: skipped
+    pcapng.other(0x0bad_beef, b"custom"); // unknown: skipped
+    let mut simple = PcapngWriter::new();
+    simple.shb(false);
+    simple.idb(1, 128, None, None);
+    simple.spb(rtp.len() as u32, &rtp);
+    simple.spb(h225.len() as u32, &h225);
     let mut two_sections = pcapng.clone();
-    two_sections.extend(section_header());
-    two_sections.extend(interface(113, 0, Some(0x86)));
-    two_sections.extend(enhanced_packet(0, &sll_rtp));
+    two_sections.shb(false);
+    two_sections.idb(113, 0, Some(0x86), None);
+    two_sections.epb(0, TICKS, sll_rtp.len() as u32, &sll_rtp);
 
     let legacy = pcap(false, false, 1, &[&sip, &rtp, &h225]);
     let mut cut = legacy.clone();
     cut.truncate(legacy.len() - 10);
-    let mut unknown_interface = section_header();
-    unknown_interface.extend(interface(1, 0, None));
-    unknown_interface.extend(enhanced_packet(3, &sip));
+    let mut unknown_interface = PcapngWriter::new();
+    unknown_interface.shb(false);
+    unknown_interface.idb(1, 0, None, None);
+    unknown_interface.epb(3, TICKS, sip.len() as u32, &sip);
     vec![
         ("pcap-le-usec-ethernet", legacy),
         ("pcap-be-usec-rawip", pcap(true, false, 101, &[&raw, &raw])),
@@ -659,10 +552,10 @@ fn pcap_files() -> Vec<(&'static str, Vec<u8>)> {
         ("pcap-be-nsec-null", pcap(true, true, 0, &[&null])),
         ("pcap-le-unknown-linktype", pcap(false, false, 147, &[&sip])),
         ("pcap-le-truncated-record", cut),
-        ("pcapng-two-interfaces", pcapng),
-        ("pcapng-simple-packets", simple),
-        ("pcapng-two-sections", two_sections),
-        ("pcapng-unknown-interface", unknown_interface),
+        ("pcapng-two-interfaces", pcapng.bytes),
+        ("pcapng-simple-packets", simple.bytes),
+        ("pcapng-two-sections", two_sections.bytes),
+        ("pcapng-unknown-interface", unknown_interface.bytes),
     ]
 }
 

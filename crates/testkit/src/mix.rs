@@ -390,19 +390,18 @@ const MIX_POOL: usize = 4 * 1024;
 /// Writes a legacy pcap (Ethernet, microseconds) of `packets` frames of the mix, streaming:
 /// a pool of [`mix_frames`] is built once and cycled through, so memory stays small whatever
 /// `packets` is. Timestamps advance 10 µs per packet.
-pub fn write_mix_capture(writer: impl Write, packets: u64) -> io::Result<()> {
-    let mut out = io::BufWriter::with_capacity(1 << 20, writer);
-    out.write_all(&PcapWriter::new(1).into_bytes())?;
+pub fn write_mix_capture(mut writer: impl Write, packets: u64) -> io::Result<()> {
     let pool = mix_frames(MIX_POOL, 0x5357_5958);
+    let mut pcap = PcapWriter::new(1);
     for i in 0..packets {
         let frame = &pool[(i % MIX_POOL as u64) as usize];
-        let micros = START_MICROS + i * 10;
-        let len = frame.len() as u32;
-        out.write_all(&((micros / 1_000_000) as u32).to_le_bytes())?;
-        out.write_all(&((micros % 1_000_000) as u32).to_le_bytes())?;
-        out.write_all(&len.to_le_bytes())?;
-        out.write_all(&len.to_le_bytes())?;
-        out.write_all(frame)?;
+        pcap.record(START_MICROS + i * 10, frame);
+        // Handed on a megabyte at a time.
+        if pcap.bytes.len() >= 1 << 20 {
+            writer.write_all(&pcap.bytes)?;
+            pcap.bytes.clear();
+        }
     }
-    out.flush()
+    writer.write_all(&pcap.bytes)?;
+    writer.flush()
 }
