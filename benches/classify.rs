@@ -8,7 +8,7 @@ use criterion::{criterion_group, Criterion, Throughput};
 use std::hint::black_box;
 use swyx_classify::{classify, classify_reference, Classifier, Label, Matrix, Packet, Transport};
 use swyx_matrix::Row;
-use swyx_traffic::synth::{back_to_back, bench_mix};
+use swyx_testkit::mix::{back_to_back, bench_mix};
 
 /// Slices `frame` with etherparse into the classifier's [`Packet`].
 fn etherparse_packet(frame: &[u8]) -> Option<Packet<'_>> {

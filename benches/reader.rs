@@ -11,9 +11,9 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError};
+use swyx_testkit::mix::write_mix_capture;
 use swyx_traffic::classify::{Classifier, LinkType};
 use swyx_traffic::pcap::CaptureReader;
-use swyx_traffic::scenario::write_mix_capture;
 
 /// Packets in the benchmarked capture (about 9 MB of the SwyxWare mix).
 const PACKETS: u64 = 50_000;

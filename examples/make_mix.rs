@@ -15,8 +15,8 @@ fn main() -> ExitCode {
         eprintln!("usage: make_mix FILE PACKETS");
         return ExitCode::from(2);
     };
-    let result = File::create(&path)
-        .and_then(|file| swyx_traffic::scenario::write_mix_capture(file, packets));
+    let result =
+        File::create(&path).and_then(|file| swyx_testkit::mix::write_mix_capture(file, packets));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -15,7 +15,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 use swyx_classify::{classify, Classifier, Matrix, OwnedPortTable};
-use swyx_traffic::synth::{back_to_back, bench_mix};
+use swyx_testkit::mix::{back_to_back, bench_mix};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

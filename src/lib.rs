@@ -1,5 +1,4 @@
-//! SwyxWare traffic classification: the library crates re-exported in one place, and the fuzz
-//! target bodies that both `cargo fuzz` and the normal test suite run.
+//! SwyxWare traffic classification: the library crates re-exported in one place.
 //!
 //! ```
 //! use swyx_traffic::classify::{classify, Label};
@@ -15,10 +14,6 @@ pub use swyx_flow as flow;
 pub use swyx_matrix as matrix;
 pub use swyx_pcap as pcap;
 pub use swyx_report as report;
-
-pub mod fuzzing;
-pub mod scenario;
-pub mod synth;
 
 /// The README's examples, compiled and run as doc tests.
 #[doc = include_str!("../README.md")]

@@ -2,7 +2,7 @@
 //!
 //! The tool is run as a program: the tests build it with the same cargo and profile (a no-op
 //! when it is up to date) and run it from the target directory. Every expected count is
-//! computed from the office scenario's own construction (`swyx_traffic::scenario`), never
+//! computed from the office scenario's own construction (`swyx_testkit::scenario`), never
 //! copied from the tool's output.
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,10 +12,10 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use swyx_traffic::classify::{classify, Component, Label, Outcome, Reason};
-use swyx_traffic::scenario::{
+use swyx_testkit::scenario::{
     office_capture, office_packets, Conversation, Expected, ScenarioPacket,
 };
+use swyx_traffic::classify::{classify, Component, Label, Outcome, Reason};
 
 const SHIPPED: &str = "captures/swyx-office.pcap";
 
@@ -244,7 +244,7 @@ fn office_scenario_packets_classify_as_the_rules_say() {
 
 #[test]
 fn mix_frames_are_distinct_and_cover_every_label() {
-    let frames = swyx_traffic::scenario::mix_frames(1_000, 7);
+    let frames = swyx_testkit::mix::mix_frames(1_000, 7);
     assert_eq!(frames.len(), 1_000);
     let distinct: std::collections::HashSet<&Vec<u8>> = frames.iter().collect();
     assert_eq!(distinct.len(), 1_000);
@@ -260,12 +260,12 @@ fn mix_frames_are_distinct_and_cover_every_label() {
     );
     assert_eq!(
         frames,
-        swyx_traffic::scenario::mix_frames(1_000, 7),
+        swyx_testkit::mix::mix_frames(1_000, 7),
         "deterministic"
     );
     assert_ne!(
         frames,
-        swyx_traffic::scenario::mix_frames(1_000, 8),
+        swyx_testkit::mix::mix_frames(1_000, 8),
         "the seed shuffles"
     );
 }
@@ -549,7 +549,7 @@ fn closed_output_pipe_ends_quietly() {
 fn mix_capture(name: &str, packets: u64) -> PathBuf {
     let path = std::env::temp_dir().join(format!("swyxpcap-{name}-{}.pcap", std::process::id()));
     let file = std::fs::File::create(&path).expect("create the mix capture");
-    swyx_traffic::scenario::write_mix_capture(file, packets).expect("write the mix capture");
+    swyx_testkit::mix::write_mix_capture(file, packets).expect("write the mix capture");
     path
 }
 

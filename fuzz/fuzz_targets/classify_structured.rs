@@ -2,4 +2,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| swyx_traffic::fuzzing::classify_structured(data));
+fuzz_target!(|data: &[u8]| swyx_testkit::fuzz::classify_structured(data));

@@ -2,4 +2,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| swyx_traffic::fuzzing::pcap_stream(data));
+fuzz_target!(|data: &[u8]| swyx_testkit::fuzz::pcap_stream(data));

@@ -2,4 +2,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| swyx_traffic::fuzzing::table_differential(data));
+fuzz_target!(|data: &[u8]| swyx_testkit::fuzz::table_differential(data));

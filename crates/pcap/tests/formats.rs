@@ -6,7 +6,7 @@ use common::*;
 use swyx_pcap::{CaptureReader, Format};
 
 fn legacy_round_trip(big_endian: bool, nanosecond: bool) {
-    let mut w = PcapWriter::new(big_endian, nanosecond, 65_535, 113);
+    let mut w = PcapWriter::with_format(big_endian, nanosecond, 65_535, 113);
     let frac_max = if nanosecond { 999_999_999 } else { 999_999 };
     let packets = [
         (1_700_000_000u32, 0u32, 60u32, payload(1, 60)),
@@ -73,7 +73,7 @@ fn legacy_big_endian_nanoseconds() {
 
 #[test]
 fn legacy_out_of_range_fraction_carries_into_seconds() {
-    let mut w = PcapWriter::new(false, false, 65_535, 1);
+    let mut w = PcapWriter::with_format(false, false, 65_535, 1);
     w.packet(10, 1_500_000, 4, &[1, 2, 3, 4]);
     let (records, end) = read_all(&w.bytes);
     end.unwrap();
@@ -83,7 +83,7 @@ fn legacy_out_of_range_fraction_carries_into_seconds() {
 #[test]
 fn legacy_link_type_keeps_low_16_bits() {
     // Upper bits of the link-type field carry FCS information.
-    let mut w = PcapWriter::new(false, false, 65_535, 0x0400_0000 | 1);
+    let mut w = PcapWriter::with_format(false, false, 65_535, 0x0400_0000 | 1);
     w.packet(1, 2, 1, &[9]);
     let (records, end) = read_all(&w.bytes);
     end.unwrap();
@@ -111,7 +111,7 @@ fn legacy_modified_format_is_read() {
 
 /// Builds a two-section pcapng and the records expected from it.
 fn pcapng_sample(first_big_endian: bool, second_big_endian: bool) -> (Vec<u8>, Vec<Owned>) {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     let mut expected = Vec::new();
     let push = |expected: &mut Vec<Owned>, t, lt, iface, orig, data: &[u8]| {
         let index = expected.len() as u64;
@@ -207,7 +207,7 @@ fn pcapng_sections_of_different_byte_orders() {
 
 #[test]
 fn pcapng_two_interfaces_link_types_and_resolutions() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.idb(1, 65_535, Some(6), None);
     w.idb(101, 65_535, Some(9), None);
@@ -228,7 +228,7 @@ fn pcapng_two_interfaces_link_types_and_resolutions() {
 
 #[test]
 fn pcapng_big_endian_tsoffset() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(true);
     w.idb(1, 0, None, Some(-10));
     w.epb(0, 15_000_000, 1, &[1]);
@@ -254,7 +254,7 @@ fn progress_counters() {
 
 #[test]
 fn open_reads_a_file() {
-    let mut w = PcapWriter::new(false, false, 65_535, 1);
+    let mut w = PcapWriter::with_format(false, false, 65_535, 1);
     w.packet(1, 2, 3, &[1, 2, 3]);
     let path = std::env::temp_dir().join(format!("swyx-pcap-open-{}.pcap", std::process::id()));
     std::fs::write(&path, &w.bytes).unwrap();
@@ -277,7 +277,7 @@ fn reader_can_move_between_threads() {
 
 #[test]
 fn oversized_initial_buffer_is_capped_by_max_block() {
-    let mut w = PcapWriter::new(false, false, 65_535, 1);
+    let mut w = PcapWriter::with_format(false, false, 65_535, 1);
     w.packet(1, 2, 3, &[1, 2, 3]);
     let options = swyx_pcap::ReaderOptions {
         initial_buffer: usize::MAX,

@@ -7,7 +7,7 @@ use swyx_pcap::{CaptureError, CaptureReader, ReaderOptions};
 
 /// A legacy pcap with five records, and the file offsets where each record ends.
 fn pcap_sample() -> (Vec<u8>, Vec<usize>) {
-    let mut w = PcapWriter::new(false, false, 65_535, 1);
+    let mut w = PcapWriter::with_format(false, false, 65_535, 1);
     let mut ends = Vec::new();
     for i in 0..5u8 {
         w.packet(
@@ -24,7 +24,7 @@ fn pcap_sample() -> (Vec<u8>, Vec<usize>) {
 /// A pcapng with five packets among other blocks: the start of every block, whether it holds
 /// a packet, and the file length.
 fn pcapng_sample() -> (Vec<u8>, Vec<(usize, bool)>) {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     let mut blocks = vec![(w.shb(false), false)];
     blocks.push((w.idb(1, 0, Some(9), None), false));
     blocks.push((w.epb(0, 1, 10, &payload(1, 10)), true));
@@ -47,7 +47,7 @@ fn empty_file_is_empty() {
 
 #[test]
 fn header_only_pcap_reads_zero_records() {
-    let w = PcapWriter::new(true, true, 65_535, 1);
+    let w = PcapWriter::with_format(true, true, 65_535, 1);
     let (records, end) = read_all(&w.bytes);
     end.unwrap();
     assert!(records.is_empty());
@@ -55,7 +55,7 @@ fn header_only_pcap_reads_zero_records() {
 
 #[test]
 fn header_only_pcapng_reads_zero_records() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     let (records, end) = read_all(&w.bytes);
     end.unwrap();
@@ -92,7 +92,7 @@ fn wrong_magic_is_bad_magic() {
 
 #[test]
 fn legacy_record_length_ffffffff_is_block_too_large() {
-    let mut w = PcapWriter::new(false, false, 65_535, 1);
+    let mut w = PcapWriter::with_format(false, false, 65_535, 1);
     w.packet(1, 0, 4, &[1, 2, 3, 4]);
     w.packet(2, 0, 4, &[5, 6, 7, 8]);
     let bad = w.bytes.len() as u64;
@@ -119,7 +119,7 @@ fn legacy_record_length_ffffffff_is_block_too_large() {
 /// length) is accepted while it fits within `max_block`.
 #[test]
 fn legacy_captured_length_above_snaplen_is_accepted() {
-    let mut w = PcapWriter::new(false, false, 64, 1);
+    let mut w = PcapWriter::with_format(false, false, 64, 1);
     w.packet(1, 0, 200, &payload(1, 200));
     w.packet(2, 0, 10, &payload(2, 50)); // captured length above the original length
     let (records, end) = read_all(&w.bytes);
@@ -148,7 +148,7 @@ fn legacy_captured_length_above_snaplen_is_accepted() {
 
 #[test]
 fn pcapng_block_length_not_multiple_of_4_is_corrupt() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.idb(1, 0, None, None);
     w.epb(0, 1, 4, &[1, 2, 3, 4]);
@@ -167,7 +167,7 @@ fn pcapng_block_length_not_multiple_of_4_is_corrupt() {
 #[test]
 fn pcapng_block_length_below_minimum_is_corrupt() {
     for len in [0u32, 8, 28] {
-        let mut w = NgWriter::new();
+        let mut w = PcapngWriter::new();
         w.shb(false);
         w.idb(1, 0, None, None);
         let bad = w.epb(0, 2, 4, &[5, 6, 7, 8]);
@@ -183,7 +183,7 @@ fn pcapng_block_length_below_minimum_is_corrupt() {
 
 #[test]
 fn pcapng_block_length_above_cap_is_block_too_large() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.idb(1, 0, None, None);
     w.epb(0, 1, 4, &[1, 2, 3, 4]);
@@ -199,7 +199,7 @@ fn pcapng_block_length_above_cap_is_block_too_large() {
 
 #[test]
 fn pcapng_first_section_header_too_large_or_misaligned() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.patch32(4, 0x7FFF_FFF0);
     assert!(matches!(
@@ -223,7 +223,7 @@ fn pcapng_first_section_header_too_large_or_misaligned() {
 
 #[test]
 fn pcapng_block_length_past_end_is_truncated() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.idb(1, 0, None, None);
     w.epb(0, 1, 4, &[1, 2, 3, 4]);
@@ -248,7 +248,7 @@ fn pcapng_block_length_past_end_is_truncated() {
 
 #[test]
 fn pcapng_trailer_mismatch_is_corrupt() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.idb(1, 0, None, None);
     let bad = w.epb(0, 2, 4, &[5, 6, 7, 8]);
@@ -264,7 +264,7 @@ fn pcapng_trailer_mismatch_is_corrupt() {
 
 #[test]
 fn pcapng_epb_captured_length_beyond_block_is_corrupt() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.idb(1, 0, None, None);
     let bad = w.epb(0, 2, 4, &[5, 6, 7, 8]);
@@ -279,14 +279,14 @@ fn pcapng_epb_captured_length_beyond_block_is_corrupt() {
 
 #[test]
 fn pcapng_bad_byte_order_magic_is_corrupt() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.bytes[8] = 0;
     assert!(matches!(
         read_all(&w.bytes).1,
         Err(CaptureError::Corrupt { offset: 0, .. })
     ));
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.idb(1, 0, None, None);
     w.epb(0, 2, 4, &[5, 6, 7, 8]);
@@ -302,7 +302,7 @@ fn pcapng_bad_byte_order_magic_is_corrupt() {
 
 #[test]
 fn pcapng_epb_with_undeclared_interface_is_unknown_interface() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.idb(1, 0, None, None);
     w.epb(0, 1, 4, &[1, 2, 3, 4]);
@@ -321,7 +321,7 @@ fn pcapng_epb_with_undeclared_interface_is_unknown_interface() {
 
 #[test]
 fn pcapng_spb_without_interface_is_unknown_interface() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.spb(4, &[1, 2, 3, 4]);
     assert!(matches!(
@@ -336,7 +336,7 @@ fn pcapng_spb_without_interface_is_unknown_interface() {
 
 #[test]
 fn pcapng_second_section_resets_interfaces() {
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.idb(1, 0, None, None);
     w.idb(101, 0, None, None);

@@ -10,8 +10,8 @@ use swyx_pcap::{CaptureError, CaptureReader, ReaderOptions};
 #[test]
 fn small_buffer_grows_for_large_records() {
     let sizes = [10usize, 100, 1000, 5000, 20, 70_000, 3];
-    let mut w = PcapWriter::new(false, true, 262_144, 1);
-    let mut ng = NgWriter::new();
+    let mut w = PcapWriter::with_format(false, true, 262_144, 1);
+    let mut ng = PcapngWriter::new();
     ng.shb(true);
     ng.idb(1, 0, None, None);
     for (i, &size) in sizes.iter().enumerate() {
@@ -35,7 +35,7 @@ fn small_buffer_grows_for_large_records() {
 
 #[test]
 fn record_larger_than_max_block_is_block_too_large() {
-    let mut w = PcapWriter::new(false, false, 65_535, 1);
+    let mut w = PcapWriter::with_format(false, false, 65_535, 1);
     w.packet(1, 0, 100, &payload(1, 100));
     w.packet(2, 0, 5000, &payload(2, 5000));
     let options = ReaderOptions {
@@ -56,7 +56,7 @@ fn record_larger_than_max_block_is_block_too_large() {
     assert!(reader.buffer_capacity() <= 4096);
     assert!(matches!(reader.next_record(), Ok(None)));
 
-    let mut ng = NgWriter::new();
+    let mut ng = PcapngWriter::new();
     ng.shb(false);
     ng.idb(1, 0, None, None);
     let big = ng.epb(0, 1, 5000, &payload(2, 5000));
@@ -81,7 +81,7 @@ fn rounded(initial: usize, len: usize) -> usize {
 fn memory_stays_bounded_over_many_records() {
     const RECORDS: usize = 50_000;
     const INITIAL: usize = 64 * 1024;
-    let mut w = NgWriter::new();
+    let mut w = PcapngWriter::new();
     w.shb(false);
     w.idb(1, 0, Some(9), None);
     let mut block_lens = Vec::with_capacity(RECORDS);

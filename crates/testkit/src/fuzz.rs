@@ -1,5 +1,6 @@
 //! Fuzz target bodies, shared by `cargo fuzz` (the `fuzz/` package, one target per function)
-//! and the normal test suite (`tests/fuzz_corpus.rs` replays the committed corpora).
+//! and the normal test suite (the root package's `tests/fuzz_corpus.rs` replays the committed
+//! corpora).
 //!
 //! Every body takes arbitrary bytes and panics only when it finds a bug: a documented property
 //! of the classifier, the port tables, the matrix parser or the capture reader that does not
@@ -17,11 +18,11 @@
 //! resolution rules of `swyx_classify` from the outside, through [`Classifier::candidates`].
 //!
 //! ```
-//! use swyx_traffic::classify::Transport;
-//! use swyx_traffic::fuzzing;
+//! use swyx_classify::Transport;
+//! use swyx_testkit::fuzz;
 //!
-//! let input = fuzzing::encode_structured(Transport::Udp, 40000, 51000, 0, b"\x80\x00\x00\x01");
-//! fuzzing::classify_structured(&input); // panics only on a bug
+//! let input = fuzz::encode_structured(Transport::Udp, 40000, 51000, 0, b"\x80\x00\x00\x01");
+//! fuzz::classify_structured(&input); // panics only on a bug
 //! ```
 
 use std::sync::OnceLock;

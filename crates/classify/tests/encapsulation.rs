@@ -3,7 +3,7 @@
 use swyx_classify::{
     classify, classify_ip, classify_link, Component, Evidence, Label, LinkType, Reason, Transport,
 };
-use swyx_traffic::synth::{payload, Addresses, FrameSpec};
+use swyx_testkit::{payload, Addresses, FrameSpec};
 
 const A: [u8; 4] = [10, 1, 1, 20];
 const B: [u8; 4] = [10, 1, 1, 10];

@@ -1,14 +1,13 @@
 //! A SwyxWare site as a capture: the office scenario behind the shipped
-//! `captures/swyx-office.pcap`, and a shuffled mix of frames for benchmarks and large-file
-//! measurements.
+//! `captures/swyx-office.pcap`.
 //!
 //! Every packet of the office scenario records what the port matrix's rules say it is
 //! ([`Expected`]), so tests compare the classifier and the batch tool against the scenario's
 //! own construction rather than against a copy of their output.
 //!
 //! ```
-//! use swyx_traffic::scenario::{office_capture, office_packets, Expected};
-//! use swyx_traffic::classify::Label;
+//! use swyx_classify::Label;
+//! use swyx_testkit::scenario::{office_capture, office_packets, Expected};
 //! let packets = office_packets();
 //! let sip = packets.iter().filter(|p| matches!(p.expected, Expected::Labelled(Label::Sip, _))).count();
 //! assert!(sip > 10);
@@ -30,12 +29,15 @@
 //!
 //! plus traffic that is not SwyxWare: DNS, HTTPS, ARP, ICMP.
 
-use std::io::{self, Write};
 use std::net::IpAddr;
 
 use swyx_classify::{Component, Label, Reason, Transport};
 
-use crate::synth::{payload, Addresses, FrameSpec, PcapWriter};
+use crate::capture::PcapWriter;
+use crate::frame::{
+    ethernet_frame, ipv4_checksum, Addresses, FrameSpec, ETHERTYPE_ARP, ETHERTYPE_IPV4,
+};
+use crate::payload;
 
 /// The router, DNS/NTP server for the site.
 pub const ROUTER: [u8; 4] = [10, 1, 1, 1];
@@ -809,7 +811,7 @@ impl Site {
     fn spec(&mut self, at: u64, spec: FrameSpec, ack: u32, expected: Expected) {
         self.packets.push(ScenarioPacket {
             micros: START_MICROS + at,
-            frame: frame(&spec, ack),
+            frame: office_frame(&spec, ack),
             expected,
             conversation: Some(Conversation::of(&spec)),
         });
@@ -920,69 +922,19 @@ impl Tcp {
     }
 }
 
-/// The Ethernet frame of `spec` with a TCP acknowledgement number, valid TCP/UDP checksums,
-/// and per-host MAC addresses.
-fn frame(spec: &FrameSpec, ack: u32) -> Vec<u8> {
-    let mut transport = spec.transport_bytes();
-    let checksum_at = match spec.transport {
-        Transport::Tcp => {
-            transport[8..12].copy_from_slice(&ack.to_be_bytes());
-            16
-        }
-        Transport::Udp => 6,
-    };
-    let (protocol, pseudo) = match spec.addresses {
-        Addresses::V4(src, dst) => {
-            let mut pseudo = Vec::with_capacity(12);
-            pseudo.extend_from_slice(&src);
-            pseudo.extend_from_slice(&dst);
-            (spec.transport, pseudo)
-        }
-        Addresses::V6(src, dst) => {
-            let mut pseudo = Vec::with_capacity(32);
-            pseudo.extend_from_slice(&src);
-            pseudo.extend_from_slice(&dst);
-            (spec.transport, pseudo)
-        }
-    };
-    let number: u8 = match protocol {
-        Transport::Tcp => 6,
-        Transport::Udp => 17,
-    };
-    let mut sum = ones_complement_sum(&pseudo) + u32::from(number) + transport.len() as u32;
-    sum += ones_complement_sum(&transport);
-    let mut checksum = fold(sum);
-    if checksum == 0 && spec.transport == Transport::Udp {
-        checksum = 0xffff;
-    }
-    transport[checksum_at..checksum_at + 2].copy_from_slice(&checksum.to_be_bytes());
-    let mut frame = spec.ethernet();
-    let start = frame.len() - transport.len();
-    frame[start..].copy_from_slice(&transport);
+/// The Ethernet frame of `spec` as the office's wire carries it: with the TCP
+/// acknowledgement number `ack`, valid TCP/UDP checksums, and per-host MAC addresses.
+pub(crate) fn office_frame(spec: &FrameSpec, ack: u32) -> Vec<u8> {
+    let mut spec = spec.clone();
+    spec.tcp_ack = ack;
+    spec.transport_checksum = true;
     let (src, dst) = match spec.addresses {
-        Addresses::V4(s, d) => (mac(s), mac(d)),
-        Addresses::V6(s, d) => (
-            mac([s[12], s[13], s[14], s[15]]),
-            mac([d[12], d[13], d[14], d[15]]),
-        ),
+        Addresses::V4(s, d) => (s, d),
+        Addresses::V6(s, d) => ([s[12], s[13], s[14], s[15]], [d[12], d[13], d[14], d[15]]),
     };
-    frame[..6].copy_from_slice(&dst);
-    frame[6..12].copy_from_slice(&src);
-    frame
-}
-
-fn ones_complement_sum(bytes: &[u8]) -> u32 {
-    bytes
-        .chunks(2)
-        .map(|pair| u32::from(u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)])))
-        .sum()
-}
-
-fn fold(mut sum: u32) -> u16 {
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
+    spec.src_mac = mac(src);
+    spec.dst_mac = mac(dst);
+    spec.ethernet()
 }
 
 /// A host's MAC address; hosts outside the office are reached through the router.
@@ -991,35 +943,31 @@ fn mac(ip: [u8; 4]) -> [u8; 6] {
     [0x00, 0x09, 0x0f, ip[1], ip[2], ip[3]]
 }
 
-fn arp(sender: [u8; 4], target: [u8; 4], reply: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(60);
-    out.extend_from_slice(&if reply { mac(target) } else { [0xff; 6] });
-    out.extend_from_slice(&mac(sender));
-    out.extend_from_slice(&[
-        0x08,
-        0x06,
-        0x00,
-        0x01,
-        0x08,
-        0x00,
-        6,
-        4,
-        0,
-        if reply { 2 } else { 1 },
-    ]);
-    out.extend_from_slice(&mac(sender));
-    out.extend_from_slice(&sender);
-    out.extend_from_slice(&if reply { mac(target) } else { [0; 6] });
-    out.extend_from_slice(&target);
+pub(crate) fn arp(sender: [u8; 4], target: [u8; 4], reply: bool) -> Vec<u8> {
+    let mut body = vec![0x00, 0x01, 0x08, 0x00, 6, 4, 0, if reply { 2 } else { 1 }];
+    body.extend_from_slice(&mac(sender));
+    body.extend_from_slice(&sender);
+    body.extend_from_slice(&if reply { mac(target) } else { [0; 6] });
+    body.extend_from_slice(&target);
+    let mut out = ethernet_frame(
+        if reply { mac(target) } else { [0xff; 6] },
+        mac(sender),
+        &[],
+        ETHERTYPE_ARP,
+        &body,
+    );
+    // Padded to Ethernet's minimum frame (without the frame check sequence).
     out.resize(60, 0);
     out
 }
 
-fn icmp_echo(src: [u8; 4], dst: [u8; 4], seq: u16, reply: bool) -> Vec<u8> {
+/// An ICMP echo as Windows sends it: its IPv4 header (identification 0x4d21, DF, TTL 128) is
+/// not the one [`ipv4_packet`](crate::frame::ipv4_packet) writes.
+pub(crate) fn icmp_echo(src: [u8; 4], dst: [u8; 4], seq: u16, reply: bool) -> Vec<u8> {
     let mut icmp = vec![if reply { 0 } else { 8 }, 0, 0, 0, 0x1a, 0x2b];
     icmp.extend_from_slice(&seq.to_be_bytes());
     icmp.extend(b"abcdefghijklmnopqrstuvwabcdefghi");
-    let checksum = fold(ones_complement_sum(&icmp));
+    let checksum = ipv4_checksum(&icmp);
     icmp[2..4].copy_from_slice(&checksum.to_be_bytes());
     let total = (20 + icmp.len()) as u16;
     let mut ip = vec![0x45, 0];
@@ -1027,20 +975,15 @@ fn icmp_echo(src: [u8; 4], dst: [u8; 4], seq: u16, reply: bool) -> Vec<u8> {
     ip.extend_from_slice(&[0x4d, 0x21 + u8::from(reply), 0x40, 0, 128, 1, 0, 0]);
     ip.extend_from_slice(&src);
     ip.extend_from_slice(&dst);
-    let checksum = fold(ones_complement_sum(&ip));
+    let checksum = ipv4_checksum(&ip);
     ip[10..12].copy_from_slice(&checksum.to_be_bytes());
-    let mut out = Vec::with_capacity(14 + ip.len() + icmp.len());
-    out.extend_from_slice(&mac(dst));
-    out.extend_from_slice(&mac(src));
-    out.extend_from_slice(&[0x08, 0x00]);
-    out.extend_from_slice(&ip);
-    out.extend_from_slice(&icmp);
-    out
+    ip.extend_from_slice(&icmp);
+    ethernet_frame(mac(dst), mac(src), &[], ETHERTYPE_IPV4, &ip)
 }
 
 /// The headers that stay the same across one SIP dialog.
 #[derive(Clone, Copy)]
-struct Dialog<'a> {
+pub(crate) struct Dialog<'a> {
     call_id: &'a str,
     /// The request sender's transport, address and port for the `Via` header.
     via: &'a str,
@@ -1077,17 +1020,23 @@ impl Dialog<'_> {
         )
     }
 
-    fn request(&self, request_line: &str, cseq: u32, method: &str, body: &str) -> Vec<u8> {
+    pub(crate) fn request(
+        &self,
+        request_line: &str,
+        cseq: u32,
+        method: &str,
+        body: &str,
+    ) -> Vec<u8> {
         format!("{request_line}\r\n{}", self.headers(cseq, method, body)).into_bytes()
     }
 
-    fn response(&self, status: &str, cseq: u32, method: &str, body: &str) -> Vec<u8> {
+    pub(crate) fn response(&self, status: &str, cseq: u32, method: &str, body: &str) -> Vec<u8> {
         format!("SIP/2.0 {status}\r\n{}", self.headers(cseq, method, body)).into_bytes()
     }
 }
 
 /// A dialog of SwyxIt! (10.1.1.20:5070) with the server.
-fn swyx_it_dialog(call_id: &str) -> Dialog<'_> {
+pub(crate) fn swyx_it_dialog(call_id: &str) -> Dialog<'_> {
     Dialog {
         call_id,
         via: "UDP 10.1.1.20:5070",
@@ -1111,7 +1060,7 @@ fn sdp_t38(host: [u8; 4], port: u16) -> String {
 }
 
 /// An RTP packet with `pt`, 160 bytes of G.711 A-law.
-fn rtp(pt: u8, seq: u16, timestamp: u32, ssrc: u32, marker: bool) -> Vec<u8> {
+pub(crate) fn rtp(pt: u8, seq: u16, timestamp: u32, ssrc: u32, marker: bool) -> Vec<u8> {
     let mut out = vec![0x80, pt | if marker { 0x80 } else { 0 }];
     out.extend_from_slice(&seq.to_be_bytes());
     out.extend_from_slice(&timestamp.to_be_bytes());
@@ -1123,7 +1072,7 @@ fn rtp(pt: u8, seq: u16, timestamp: u32, ssrc: u32, marker: bool) -> Vec<u8> {
 }
 
 /// An RTCP sender report without report blocks (28 bytes).
-fn rtcp_sender_report(ssrc: u32, at: u64) -> Vec<u8> {
+pub(crate) fn rtcp_sender_report(ssrc: u32, at: u64) -> Vec<u8> {
     let mut out = vec![0x80, 200, 0, 6];
     out.extend_from_slice(&ssrc.to_be_bytes());
     let micros = START_MICROS + at;
@@ -1139,7 +1088,7 @@ fn rtcp_sender_report(ssrc: u32, at: u64) -> Vec<u8> {
 
 /// A T.38 UDPTL packet: a CNG/CED indicator or V.21 HDLC data, with an empty redundancy
 /// list.
-fn udptl(seq: u16, indicator: bool, calling: bool) -> Vec<u8> {
+pub(crate) fn udptl(seq: u16, indicator: bool, calling: bool) -> Vec<u8> {
     if indicator {
         // t30-indicator: CNG (1) from the calling side, CED (2) from the answering side, each
         // shifted past the extension bit and the type bit.
@@ -1164,7 +1113,7 @@ fn udptl(seq: u16, indicator: bool, calling: bool) -> Vec<u8> {
 
 /// A Q.931 message over TPKT (H.225 call signalling) with `message_type` (0x05 SETUP,
 /// 0x02 CALL PROCEEDING, 0x01 ALERTING, 0x07 CONNECT, 0x5a RELEASE COMPLETE).
-fn q931(call_reference: u16, from_destination: bool, message_type: u8) -> Vec<u8> {
+pub(crate) fn q931(call_reference: u16, from_destination: bool, message_type: u8) -> Vec<u8> {
     let flag = if from_destination { 0x80 } else { 0x00 };
     let mut body = vec![
         0x08,
@@ -1233,7 +1182,7 @@ fn ldap_search_entry() -> Vec<u8> {
 }
 
 /// A CorNet-TC message (opaque here: a length-prefixed binary message).
-fn cornet_message(round: u8, from_phone: bool) -> Vec<u8> {
+pub(crate) fn cornet_message(round: u8, from_phone: bool) -> Vec<u8> {
     let mut body = vec![
         0x01,
         if from_phone { 0x21 } else { 0x22 },
@@ -1249,7 +1198,7 @@ fn cornet_message(round: u8, from_phone: bool) -> Vec<u8> {
 }
 
 /// A TLS 1.2 ClientHello record.
-fn tls_client_hello() -> Vec<u8> {
+pub(crate) fn tls_client_hello() -> Vec<u8> {
     let mut hello = vec![0x03, 0x03];
     hello.extend((0..32u8).map(|i| i.wrapping_mul(73) ^ 0x5c));
     hello.push(0);
@@ -1279,7 +1228,7 @@ fn handshake_record(kind: u8, body: &[u8]) -> Vec<u8> {
 }
 
 /// A TLS record of `len` opaque bytes.
-fn tls_record(content_type: u8, len: u16, seed: u8) -> Vec<u8> {
+pub(crate) fn tls_record(content_type: u8, len: u16, seed: u8) -> Vec<u8> {
     let mut out = vec![content_type, 0x03, 0x03];
     out.extend_from_slice(&len.to_be_bytes());
     out.extend(payload::noise(usize::from(len), seed));
@@ -1298,7 +1247,7 @@ fn dns_name() -> &'static [u8] {
     b"\x0aswyxserver\x07example\x03com\x00"
 }
 
-fn dns_query(id: u16) -> Vec<u8> {
+pub(crate) fn dns_query(id: u16) -> Vec<u8> {
     let mut out = id.to_be_bytes().to_vec();
     out.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
     out.extend_from_slice(dns_name());
@@ -1314,271 +1263,4 @@ fn dns_response(id: u16) -> Vec<u8> {
     out.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4]);
     out.extend_from_slice(&SWYX_SERVER);
     out
-}
-
-/// A small deterministic generator (xorshift64*), so that the mix needs no `rand`.
-#[derive(Debug, Clone)]
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> XorShift {
-        XorShift(seed ^ 0x9e37_79b9_7f4a_7c15 | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-/// How many kinds of frame [`mix_frames`] cycles through.
-pub const MIX_KINDS: usize = 24;
-
-/// `count` Ethernet frames of a busy SwyxWare network, shuffled deterministically by `seed`:
-/// every label, both IP versions, VLAN and QinQ tags, TCP and UDP, with and without payload,
-/// and some traffic that is not SwyxWare (DNS, HTTPS, ARP, ICMP). Frames differ in addresses,
-/// ports or sequence numbers, so any 1,000 of them are distinct.
-pub fn mix_frames(count: usize, seed: u64) -> Vec<Vec<u8>> {
-    let mut frames: Vec<Vec<u8>> = (0..count).map(mix_frame).collect();
-    let mut rng = XorShift::new(seed);
-    for i in (1..frames.len()).rev() {
-        let j = rng.below(i + 1);
-        frames.swap(i, j);
-    }
-    frames
-}
-
-/// Frame number `i` of the mix, before shuffling.
-fn mix_frame(i: usize) -> Vec<u8> {
-    let n = i / MIX_KINDS;
-    let host = |base: u8| [10, 2, (n / 200) as u8, base.wrapping_add((n % 200) as u8)];
-    let small = (n % 64) as u16;
-    let seq = (n % 0x4000) as u16;
-    match i % MIX_KINDS {
-        0 => frame(
-            &FrameSpec::udp(
-                host(1),
-                SWYX_SERVER,
-                5070 + small,
-                5060,
-                swyx_it_dialog(&format!("mix-{n}@10.2")).request(
-                    "REGISTER sip:swyx.example.com SIP/2.0",
-                    1,
-                    "REGISTER",
-                    "",
-                ),
-            ),
-            0,
-        ),
-        1 => frame(
-            &FrameSpec::udp(
-                SWYX_SERVER,
-                host(1),
-                5060,
-                5070 + small,
-                swyx_it_dialog(&format!("mix-{n}@10.2")).response("200 OK", 1, "REGISTER", ""),
-            ),
-            0,
-        ),
-        2 => frame(
-            &FrameSpec::udp(
-                host(2),
-                SWYX_SERVER,
-                50_100 + small * 2,
-                51_000 + small * 2,
-                rtp(8, seq, u32::from(seq) * 160, n as u32, false),
-            ),
-            0,
-        ),
-        3 => frame(
-            &FrameSpec::udp(
-                SWYX_SERVER,
-                host(2),
-                51_000 + small * 2,
-                50_100 + small * 2,
-                rtp(8, seq, u32::from(seq) * 160, !(n as u32), false),
-            ),
-            0,
-        ),
-        4 => frame(
-            &FrameSpec::udp(
-                SWYX_SERVER,
-                host(2),
-                51_001 + small * 2,
-                50_101 + small * 2,
-                rtcp_sender_report(n as u32, n as u64 * 1000),
-            ),
-            0,
-        ),
-        5 => frame(
-            &FrameSpec::udp(
-                SWYX_GATE,
-                FAX_SERVER,
-                52_010 + small,
-                4000 + small,
-                udptl(seq, n % 8 == 0, true),
-            ),
-            0,
-        ),
-        6 => tcp_mix(
-            host(3),
-            49_152 + small,
-            CDS,
-            9094,
-            payload::cds_request(),
-            n,
-        ),
-        7 => tcp_mix(ADMIN, 49_300 + small, host(4), 8085, payload::http_get(), n),
-        8 => tcp_mix(
-            host(5),
-            1030 + small % 10,
-            PHONE_MANAGER,
-            4060,
-            cornet_message(n as u8, true),
-            n,
-        ),
-        9 => tcp_mix(
-            host(5),
-            1030 + small % 10,
-            PHONE_MANAGER,
-            1720,
-            q931(n as u16, false, 0x05),
-            n,
-        ),
-        10 => tcp_mix(
-            host(5),
-            1030 + small % 10,
-            PHONE_MANAGER,
-            18_443,
-            tls_client_hello(),
-            n,
-        ),
-        11 => tcp_mix(
-            SWYX_SERVER,
-            49_700 + small,
-            STANDBY,
-            65_010,
-            (n as u64).to_be_bytes().to_vec(),
-            n,
-        ),
-        12 => tcp_mix(
-            host(6),
-            49_400 + small,
-            DIRECTORY,
-            712,
-            payload::ldap_search(),
-            n,
-        ),
-        13 => frame(
-            &FrameSpec::udp(host(5), ROUTER, 1036 + small, 123, payload::ntp_client()),
-            0,
-        ),
-        14 => tcp_mix(
-            host(5),
-            1037 + small,
-            SWYX_SERVER,
-            21,
-            payload::ftp_user(),
-            n,
-        ),
-        15 => frame(
-            &FrameSpec::tcp(
-                SWYX_SERVER,
-                host(7),
-                49_500 + small,
-                5064,
-                payload::sip_invite(),
-            )
-            .reversed(),
-            1,
-        ),
-        16 => frame(
-            &FrameSpec::udp(host(8), DIRECTORY, 58_000 + small, 53, dns_query(n as u16)),
-            0,
-        ),
-        17 => tcp_mix(
-            host(8),
-            49_800 + small,
-            WEB,
-            443,
-            tls_record(0x17, 100 + small * 8, n as u8),
-            n,
-        ),
-        18 => arp(host(9), SWYX_SERVER, n % 2 == 1),
-        19 => icmp_echo(host(9), SWYX_GATE, n as u16, false),
-        20 => frame(
-            &FrameSpec::udp(
-                host(10),
-                SWYX_SERVER,
-                5070 + small,
-                5060,
-                payload::sip_register(),
-            )
-            .into_ipv6(),
-            0,
-        ),
-        21 => {
-            let mut spec = FrameSpec::udp(
-                host(2),
-                SWYX_GATE,
-                5012,
-                52_000 + small,
-                rtp(8, seq, u32::from(seq) * 160, n as u32, n % 50 == 0),
-            );
-            spec.vlans = vec![(0x8100, 10 + small % 4)];
-            frame(&spec, 0)
-        }
-        22 => {
-            let mut spec = FrameSpec::tcp(host(11), SWYX_SERVER, 49_900 + small, 1720, Vec::new());
-            spec.tcp_flags = 0x02;
-            spec.vlans = vec![(0x88a8, 100), (0x8100, 10 + small % 4)];
-            frame(&spec, 0)
-        }
-        _ => frame(
-            &FrameSpec::tcp(
-                host(12),
-                FAX_SERVER,
-                49_600 + small,
-                61_000,
-                payload::sip_ok(),
-            )
-            .into_ipv6(),
-            7,
-        ),
-    }
-}
-
-fn tcp_mix(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, data: Vec<u8>, n: usize) -> Vec<u8> {
-    let mut spec = FrameSpec::tcp(src, dst, sport, dport, data);
-    spec.tcp_seq = (n as u32).wrapping_mul(1_460);
-    frame(&spec, 1)
-}
-
-/// How many distinct frames [`write_mix_capture`] cycles through.
-const MIX_POOL: usize = 4 * 1024;
-
-/// Writes a legacy pcap (Ethernet, microseconds) of `packets` frames of the mix, streaming:
-/// a pool of [`mix_frames`] is built once and cycled through, so memory stays small whatever
-/// `packets` is. Timestamps advance 10 µs per packet.
-pub fn write_mix_capture(writer: impl Write, packets: u64) -> io::Result<()> {
-    let mut out = io::BufWriter::with_capacity(1 << 20, writer);
-    out.write_all(&PcapWriter::new(1).into_bytes())?;
-    let pool = mix_frames(MIX_POOL, 0x5357_5958);
-    for i in 0..packets {
-        let frame = &pool[(i % MIX_POOL as u64) as usize];
-        let micros = START_MICROS + i * 10;
-        let len = frame.len() as u32;
-        out.write_all(&((micros / 1_000_000) as u32).to_le_bytes())?;
-        out.write_all(&((micros % 1_000_000) as u32).to_le_bytes())?;
-        out.write_all(&len.to_le_bytes())?;
-        out.write_all(&len.to_le_bytes())?;
-        out.write_all(frame)?;
-    }
-    out.flush()
 }

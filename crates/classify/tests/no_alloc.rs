@@ -3,7 +3,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use swyx_classify::{Classifier, LinkType};
-use swyx_traffic::synth::{payload, FrameSpec};
+use swyx_testkit::{payload, FrameSpec};
 
 struct Counting;
 

@@ -5,7 +5,7 @@ use swyx_classify::{
     classify, Classifier, Component, Decision, Evidence, Label, LinkType, Matrix, OwnedPortTable,
     PayloadCheck, Reason, Role, Side, Transport,
 };
-use swyx_traffic::synth::{payload, FrameSpec};
+use swyx_testkit::{payload, FrameSpec};
 
 const A: [u8; 4] = [10, 1, 1, 20];
 const B: [u8; 4] = [10, 1, 1, 10];
@@ -544,7 +544,7 @@ fn every_row_is_probed_at_its_range_bounds() {
                     for label in row.labels.iter() {
                         let body = payload_for(label, transport, range.tls);
                         let spec = FrameSpec::new(
-                            swyx_traffic::synth::Addresses::V4(A, B),
+                            swyx_testkit::Addresses::V4(A, B),
                             transport,
                             9,
                             port,

@@ -7,7 +7,7 @@ use swyx_classify::{
     classify, classify_ip, classify_link, classify_reference, Candidate, Classifier, Evidence,
     LinkType, Matrix, OwnedPortTable, Packet, Role, Side, Transport,
 };
-use swyx_traffic::synth::{payload, FrameSpec};
+use swyx_testkit::{payload, FrameSpec};
 
 const LINKS: [LinkType; 8] = LinkType::ALL;
 
@@ -56,7 +56,7 @@ prop_compose! {
         vlans in prop::collection::vec((prop::sample::select(vec![0x8100u16, 0x88a8]), 0u16..4096), 0..3),
     ) -> FrameSpec {
         let transport = if udp { Transport::Udp } else { Transport::Tcp };
-        let mut spec = FrameSpec::new(swyx_traffic::synth::Addresses::V4([10, 0, 0, 1], [10, 0, 0, 2]), transport, src, dst, body);
+        let mut spec = FrameSpec::new(swyx_testkit::Addresses::V4([10, 0, 0, 1], [10, 0, 0, 2]), transport, src, dst, body);
         spec.vlans = vlans;
         if v6 { spec.into_ipv6() } else { spec }
     }
