@@ -534,7 +534,13 @@ impl<'t> Tracker<'t> {
         let mut slots = self.table.live_slots();
         slots.sort_by_key(|&s| self.table.get(s).id);
         for slot in slots {
-            self.end_flow(slot, EndReason::EndOfCapture, sink);
+            // A closed TCP flow still in its close delay ends as it closed.
+            let reason = self
+                .table
+                .get(slot)
+                .closing
+                .unwrap_or(EndReason::EndOfCapture);
+            self.end_flow(slot, reason, sink);
         }
         self.drain(sink, true);
         self.now = 0;
@@ -631,23 +637,24 @@ impl<'t> Tracker<'t> {
     /// the close delay.
     fn sweep(&mut self, sink: &mut impl Sink) {
         let timeouts = [
-            (UDP_LIST, self.config.udp_idle_ns, EndReason::Idle),
-            (TCP_LIST, self.config.tcp_idle_ns, EndReason::Idle),
-            (CLOSING_LIST, self.config.tcp_close_ns, EndReason::Fin),
+            self.config.udp_idle_ns,
+            self.config.tcp_idle_ns,
+            self.config.tcp_close_ns,
         ];
-        for (list, timeout, reason) in timeouts {
-            while let Some(slot) = self.table.oldest(list) {
-                let flow = self.table.get(slot);
-                if flow.last_ns.saturating_add(timeout) > self.now {
-                    break;
-                }
-                let reason = if list == CLOSING_LIST {
-                    flow.closing.unwrap_or(reason)
-                } else {
-                    reason
-                };
-                self.end_flow(slot, reason, sink);
-            }
+        loop {
+            // The expired flow seen longest ago first, whatever its list.
+            let expired = [UDP_LIST, TCP_LIST, CLOSING_LIST]
+                .into_iter()
+                .filter_map(|list| {
+                    let slot = self.table.oldest(list)?;
+                    let last = self.table.get(slot).last_ns;
+                    (last.saturating_add(timeouts[list as usize]) <= self.now)
+                        .then_some((last, slot))
+                })
+                .min();
+            let Some((_, slot)) = expired else { break };
+            let reason = self.table.get(slot).closing.unwrap_or(EndReason::Idle);
+            self.end_flow(slot, reason, sink);
         }
     }
 

@@ -1,0 +1,439 @@
+//! The flow-level rules of the crate docs, each on packets built in code.
+
+use swyx_classify::{classify, Component, Label, Reason};
+use swyx_flow::{
+    Config, DecidedBy, EndReason, FlowEvidence, FlowReason, FlowRecord, PacketVerdict, Sink,
+    Tracker, Verdict,
+};
+use swyx_testkit::{payload, FrameSpec};
+
+const PC: [u8; 4] = [10, 1, 1, 20];
+const SERVER: [u8; 4] = [10, 1, 1, 10];
+const OTHER: [u8; 4] = [192, 0, 2, 7];
+
+/// Collects what the tracker hands out.
+#[derive(Default)]
+struct Collect {
+    packets: Vec<PacketVerdict>,
+    flows: Vec<FlowRecord>,
+}
+
+impl Sink for Collect {
+    fn packet(&mut self, packet: &PacketVerdict) {
+        self.packets.push(*packet);
+    }
+    fn flow(&mut self, flow: &FlowRecord) {
+        self.flows.push(*flow);
+    }
+}
+
+/// Runs `frames` (Ethernet, one every `step_ms`) through a tracker with `config`.
+fn track_with(config: Config, frames: &[Vec<u8>], step_ms: u64) -> Collect {
+    let mut tracker = Tracker::new(swyx_classify::Classifier::swyxware_2013(), config);
+    let mut out = Collect::default();
+    for (i, frame) in frames.iter().enumerate() {
+        let time = i as u64 * step_ms * 1_000_000;
+        tracker.push(
+            i as u64,
+            time,
+            frame.len() as u32,
+            &classify(frame),
+            &mut out,
+        );
+    }
+    tracker.finish(&mut out);
+    assert_eq!(
+        out.packets.len(),
+        frames.len(),
+        "every packet handed out once"
+    );
+    for (i, packet) in out.packets.iter().enumerate() {
+        assert_eq!(packet.index, i as u64, "in capture order");
+    }
+    out
+}
+
+fn track(frames: &[Vec<u8>]) -> Collect {
+    track_with(Config::default(), frames, 20)
+}
+
+fn tcp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, flags: u8, body: Vec<u8>) -> Vec<u8> {
+    let mut spec = FrameSpec::tcp(src, dst, sport, dport, body);
+    spec.tcp_flags = flags;
+    spec.ethernet()
+}
+
+fn udp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, body: Vec<u8>) -> Vec<u8> {
+    FrameSpec::udp(src, dst, sport, dport, body).ethernet()
+}
+
+const SYN: u8 = 0x02;
+const SYN_ACK: u8 = 0x12;
+const ACK: u8 = 0x10;
+const PSH_ACK: u8 = 0x18;
+const FIN_ACK: u8 = 0x11;
+const RST: u8 = 0x04;
+
+/// A TCP connection PC:50123 -> SERVER:`port`: handshake, `request` and `reply`, a second
+/// request segment, both FINs and the last ACK.
+fn connection(port: u16, request: Vec<u8>, reply: Vec<u8>) -> Vec<Vec<u8>> {
+    vec![
+        tcp(PC, SERVER, 50123, port, SYN, vec![]),
+        tcp(SERVER, PC, port, 50123, SYN_ACK, vec![]),
+        tcp(PC, SERVER, 50123, port, ACK, vec![]),
+        tcp(PC, SERVER, 50123, port, PSH_ACK, request),
+        tcp(SERVER, PC, port, 50123, PSH_ACK, reply),
+        tcp(
+            PC,
+            SERVER,
+            50123,
+            port,
+            PSH_ACK,
+            b"more of the same message".to_vec(),
+        ),
+        tcp(PC, SERVER, 50123, port, FIN_ACK, vec![]),
+        tcp(SERVER, PC, port, 50123, FIN_ACK, vec![]),
+        tcp(PC, SERVER, 50123, port, ACK, vec![]),
+    ]
+}
+
+fn label(verdict: &Verdict) -> Option<Label> {
+    verdict.label()
+}
+
+#[test]
+fn http_on_the_sip_port_after_a_handshake_is_not_sip() {
+    let frames = connection(
+        5060,
+        payload::http_get(),
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec(),
+    );
+    // Alone, every segment is SIP by its port.
+    assert!(frames
+        .iter()
+        .all(|f| classify(f).label() == Some(Label::Sip)));
+    let out = track(&frames);
+    for packet in &out.packets {
+        assert_eq!(
+            packet.verdict,
+            Verdict::Unclassified(FlowReason::Packet(Reason::PayloadContradicts)),
+            "packet {}",
+            packet.index
+        );
+    }
+    assert_eq!(out.flows.len(), 1);
+    assert_eq!(
+        out.flows[0].verdict.reason(),
+        Some(FlowReason::Packet(Reason::PayloadContradicts))
+    );
+    assert_eq!(out.flows[0].end, EndReason::Fin);
+}
+
+#[test]
+fn sip_over_tcp_labels_its_handshake_and_continuations_from_the_first_message() {
+    let frames = connection(5060, payload::sip_invite(), payload::sip_ok());
+    let out = track(&frames);
+    for packet in &out.packets {
+        let labelled = packet.verdict.labelled().expect("labelled");
+        assert_eq!(
+            (labelled.label, labelled.component),
+            (Label::Sip, Component::SwyxServer)
+        );
+        assert_eq!(
+            labelled.evidence,
+            FlowEvidence::Confirmed,
+            "packet {}",
+            packet.index
+        );
+    }
+    // The handshake and the continuation carry the flow's label; the messages decide.
+    let by: Vec<DecidedBy> = out
+        .packets
+        .iter()
+        .map(|p| p.verdict.labelled().unwrap().decided_by)
+        .collect();
+    assert_eq!(by[0], DecidedBy::Flow);
+    assert_eq!(by[3], DecidedBy::Packet);
+    assert_eq!(by[5], DecidedBy::Flow);
+    let flow = &out.flows[0];
+    assert_eq!((flow.client.port, flow.server.port), (50123, 5060));
+    assert_eq!((flow.to_server.packets, flow.to_client.packets), (6, 3));
+}
+
+#[test]
+fn without_the_handshake_a_tcp_segment_never_contradicts() {
+    // A capture that starts mid-connection: the first segment seen may be mid-message.
+    let frames = connection(
+        5060,
+        payload::http_get(),
+        b"HTTP/1.1 200 OK\r\n\r\n".to_vec(),
+    );
+    let out = track(&frames[3..]);
+    assert!(out.packets.iter().all(|p| {
+        p.verdict
+            .labelled()
+            .is_some_and(|l| l.label == Label::Sip && l.evidence == FlowEvidence::PortOnly)
+    }));
+}
+
+/// RTP from SERVER:`sport` to PC:`dport`, `count` packets with sequence numbers from `seq`.
+fn rtp_stream(sport: u16, dport: u16, seq: u16, count: u16) -> Vec<Vec<u8>> {
+    (0..count)
+        .map(|i| {
+            udp(
+                SERVER,
+                PC,
+                sport,
+                dport,
+                payload::rtp(seq + i, 160 * u32::from(i)),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn one_rtp_looking_datagram_on_broad_rows_is_undecided() {
+    // A DNS reply whose first bytes parse as RTP v2 (86 ed 81 80), 53 -> 40000: only
+    // SwyxConnect 172x's broad 32768-49151 covers it.
+    let mut dns = vec![0x86, 0xed, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
+    dns.extend_from_slice(&[
+        7, b'e', b'x', b'a', b'm', b'p', b'l', b'e', 3, b'c', b'o', b'm', 0,
+    ]);
+    dns.extend_from_slice(&[
+        0, 1, 0, 1, 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1,
+    ]);
+    let frame = udp(OTHER, PC, 53, 40000, dns);
+    assert_eq!(
+        classify(&frame).label(),
+        Some(Label::Rtp),
+        "stateless: a false positive"
+    );
+    let out = track(&[frame]);
+    assert_eq!(
+        out.packets[0].verdict,
+        Verdict::Unclassified(FlowReason::Undecided)
+    );
+    assert_eq!(
+        out.flows[0].verdict,
+        Verdict::Unclassified(FlowReason::Undecided)
+    );
+}
+
+#[test]
+fn agreeing_rtp_on_broad_rows_labels_the_flow_and_every_packet_held_for_it() {
+    // 20000 -> 40000: SwyxDect 800's 16384-32767 and SwyxConnect 172x's 32768-49151, both broad.
+    let frames = rtp_stream(20000, 40000, 100, 10);
+    let out = track(&frames);
+    for packet in &out.packets {
+        let labelled = packet.verdict.labelled().expect("labelled");
+        assert_eq!(labelled.label, Label::Rtp);
+        assert_eq!(labelled.evidence, FlowEvidence::Confirmed);
+    }
+    assert_eq!(
+        out.packets[0].verdict.labelled().unwrap().decided_by,
+        DecidedBy::Flow
+    );
+    assert_eq!(
+        out.flows[0].verdict.labelled().unwrap().decided_by,
+        DecidedBy::Flow
+    );
+}
+
+#[test]
+fn a_repeated_sequence_number_is_no_stream() {
+    // QUIC short headers keep their connection id where RTP has its SSRC and sequence number.
+    let frames: Vec<Vec<u8>> = (0..6)
+        .map(|_| udp(OTHER, PC, 20000, 40000, payload::rtp(7, 0)))
+        .collect();
+    let out = track(&frames);
+    assert!(out
+        .packets
+        .iter()
+        .all(|p| p.verdict == Verdict::Unclassified(FlowReason::Undecided)));
+}
+
+#[test]
+fn an_rtp_streams_occasional_other_packet_carries_its_label() {
+    // 51000 is the SwyxServer's RTP range (narrow): RTP confirmed on its own.
+    let mut frames = rtp_stream(51000, 50100, 1, 5);
+    frames.insert(3, udp(SERVER, PC, 51000, 50100, payload::dns_query()));
+    let out = track(&frames);
+    let odd = out.packets[3]
+        .verdict
+        .labelled()
+        .expect("carries the flow's label");
+    assert_eq!((odd.label, odd.decided_by), (Label::Rtp, DecidedBy::Flow));
+    assert_eq!(out.flows.len(), 1);
+}
+
+#[test]
+fn rtp_then_t38_on_one_five_tuple_is_two_spans() {
+    // 52000-52499 carries RTP and T.38 (narrow): a fax switch after a re-INVITE.
+    let mut frames = rtp_stream(52010, 4000, 1, 6);
+    frames.extend((0..10).map(|i| udp(SERVER, PC, 52010, 4000, payload::udptl(i))));
+    let out = track(&frames);
+    for packet in &out.packets[..6] {
+        assert_eq!(label(&packet.verdict), Some(Label::Rtp));
+    }
+    for packet in &out.packets[6..] {
+        assert_eq!(
+            label(&packet.verdict),
+            Some(Label::T38),
+            "packet {}",
+            packet.index
+        );
+    }
+    assert_eq!(out.flows.len(), 2, "{:#?}", out.flows);
+    let (rtp, t38) = (&out.flows[0], &out.flows[1]);
+    assert_eq!(
+        (rtp.id, rtp.span, rtp.end),
+        (t38.id, 0, EndReason::LabelChanged)
+    );
+    assert_eq!((t38.span, t38.end), (1, EndReason::EndOfCapture));
+    assert_eq!(rtp.verdict.label(), Some(Label::Rtp));
+    assert_eq!(t38.verdict.label(), Some(Label::T38));
+    assert_eq!(rtp.to_server.packets + rtp.to_client.packets, 6);
+    assert_eq!(t38.to_server.packets + t38.to_client.packets, 10);
+}
+
+#[test]
+fn a_labelled_stream_that_stops_matching_ends_its_span() {
+    // RTP on a broad range, then datagrams that are none of its labels.
+    let mut frames = rtp_stream(20000, 40000, 1, 5);
+    frames.extend((0..6).map(|i| udp(SERVER, PC, 20000, 40000, payload::noise(40, i))));
+    let out = track(&frames);
+    for packet in &out.packets[5..] {
+        assert_eq!(label(&packet.verdict), None, "packet {}", packet.index);
+    }
+    assert_eq!(out.flows[0].end, EndReason::LabelChanged);
+    assert_eq!(
+        out.flows[0].to_server.packets + out.flows[0].to_client.packets,
+        5
+    );
+    assert_eq!(
+        out.flows[1].to_server.packets + out.flows[1].to_client.packets,
+        6
+    );
+}
+
+#[test]
+fn a_held_packet_is_released_unclassified_at_the_bound_and_order_is_kept() {
+    let mut config = Config::default();
+    config.hold_packets = 4;
+    // One RTP-looking datagram on broad rows, then other traffic that is decided at once.
+    let mut frames = vec![udp(OTHER, PC, 20000, 40000, payload::rtp(1, 0))];
+    frames.extend(rtp_stream(51000, 50100, 1, 8));
+    let out = track_with(config, &frames, 1);
+    assert_eq!(
+        out.packets[0].verdict,
+        Verdict::Unclassified(FlowReason::Undecided)
+    );
+    assert!(out.packets[1..]
+        .iter()
+        .all(|p| label(&p.verdict) == Some(Label::Rtp)));
+}
+
+#[test]
+fn a_packet_is_held_at_most_the_capture_time_bound() {
+    let mut config = Config::default();
+    config.hold_ns = 50_000_000;
+    let mut tracker = Tracker::new(swyx_classify::Classifier::swyxware_2013(), config);
+    let mut out = Collect::default();
+    let held = udp(OTHER, PC, 20000, 40000, payload::rtp(1, 0));
+    tracker.push(0, 0, 60, &classify(&held), &mut out);
+    let other = udp(SERVER, PC, 51000, 50100, payload::rtp(1, 0));
+    tracker.push(1, 10_000_000, 60, &classify(&other), &mut out);
+    assert!(out.packets.is_empty(), "held within the bound");
+    tracker.push(2, 100_000_000, 60, &classify(&other), &mut out);
+    assert_eq!(out.packets.len(), 3, "released past it, in order");
+}
+
+#[test]
+fn flows_end_on_rst_and_on_idle() {
+    let mut frames = vec![
+        tcp(PC, SERVER, 50200, 9094, SYN, vec![]),
+        tcp(SERVER, PC, 9094, 50200, RST | ACK, vec![]),
+    ];
+    frames.push(udp(PC, SERVER, 5070, 5060, payload::sip_register()));
+    let mut tracker = Tracker::swyxware_2013();
+    let mut out = Collect::default();
+    for (i, frame) in frames.iter().enumerate() {
+        tracker.push(i as u64, 0, 60, &classify(frame), &mut out);
+    }
+    // Ten minutes later: both are over (RST after the close delay, UDP after 60 s idle).
+    let late = udp(OTHER, PC, 123, 123, payload::ntp_client());
+    tracker.push(3, 600_000_000_000, 60, &classify(&late), &mut out);
+    let ends: Vec<EndReason> = out.flows.iter().map(|f| f.end).collect();
+    assert_eq!(ends, [EndReason::Rst, EndReason::Idle]);
+    // The refused connection on the CDS port: port-only, as without the flow layer.
+    assert_eq!(out.flows[0].verdict.label(), Some(Label::Configuration));
+    tracker.finish(&mut out);
+    assert_eq!(out.flows[2].end, EndReason::EndOfCapture);
+}
+
+#[test]
+fn a_budget_evicts_the_longest_idle_flows_and_loses_nothing() {
+    let mut config = Config::default();
+    config.memory_budget = 4 << 20;
+    config.hold_packets = 1024;
+    let mut tracker = Tracker::new(swyx_classify::Classifier::swyxware_2013(), config);
+    let max_flows = tracker.stats().max_flows;
+    let mut out = Collect::default();
+    let flows = max_flows as u64 * 3;
+    for i in 0..flows {
+        let port = 1024 + (i % 60000) as u16;
+        let host = [10, 9, (i / 60000) as u8, 1];
+        let frame = udp(host, SERVER, port, 51000, payload::rtp(1, 0));
+        tracker.push(i, i * 1000, 60, &classify(&frame), &mut out);
+        assert!(
+            tracker.stats().memory <= config.memory_budget,
+            "at flow {i}"
+        );
+    }
+    // The flow evicted last comes back: a new row, marked.
+    let back = flows - max_flows as u64 - 1;
+    let frame = udp(
+        [10, 9, (back / 60000) as u8, 1],
+        SERVER,
+        1024 + (back % 60000) as u16,
+        51000,
+        payload::rtp(2, 160),
+    );
+    tracker.push(flows, flows * 1000, 60, &classify(&frame), &mut out);
+    tracker.finish(&mut out);
+    assert_eq!(out.packets.len() as u64, flows + 1);
+    assert_eq!(out.flows.len() as u64, flows + 1, "every flow reported");
+    let evicted = out
+        .flows
+        .iter()
+        .filter(|f| f.end == EndReason::Evicted)
+        .count();
+    assert!(evicted as u64 >= flows - max_flows as u64);
+    let again = out
+        .flows
+        .iter()
+        .find(|f| f.first_index == flows)
+        .expect("the comeback");
+    assert!(again.after_eviction);
+    assert!(!out.flows[0].after_eviction);
+}
+
+#[test]
+fn both_directions_are_one_flow() {
+    let frames = vec![
+        udp(PC, SERVER, 5070, 5060, payload::sip_invite()),
+        udp(SERVER, PC, 5060, 5070, payload::sip_ok()),
+    ];
+    let out = track(&frames);
+    assert_eq!(out.flows.len(), 1);
+    assert_eq!(out.packets[0].flow, out.packets[1].flow);
+    let flow = &out.flows[0];
+    assert_eq!(
+        (
+            flow.client.port,
+            flow.to_server.packets,
+            flow.to_client.packets
+        ),
+        (5070, 1, 1)
+    );
+}
