@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example make_mix -- /tmp/mix.pcap 1000000
+//! cargo run --release --example make_mix -- /tmp/scan.pcap 5000000 distinct   # a flow per packet
 //! ```
 
 use std::fs::File;
@@ -12,11 +13,17 @@ fn main() -> ExitCode {
     let (Some(path), Some(packets)) =
         (args.next(), args.next().and_then(|n| n.parse::<u64>().ok()))
     else {
-        eprintln!("usage: make_mix FILE PACKETS");
+        eprintln!("usage: make_mix FILE PACKETS [distinct]");
         return ExitCode::from(2);
     };
-    let result =
-        File::create(&path).and_then(|file| swyx_testkit::mix::write_mix_capture(file, packets));
+    let distinct = args.next().as_deref() == Some("distinct");
+    let result = File::create(&path).and_then(|file| {
+        if distinct {
+            swyx_testkit::mix::write_distinct_flows_capture(file, packets)
+        } else {
+            swyx_testkit::mix::write_mix_capture(file, packets)
+        }
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -405,3 +405,117 @@ pub fn write_mix_capture(mut writer: impl Write, packets: u64) -> io::Result<()>
     writer.write_all(&pcap.bytes)?;
     writer.flush()
 }
+
+/// `packets` frames of `flows` conversations for the `flow` bench, sent round-robin so that
+/// every flow has about `packets / flows` packets and they interleave as on a busy link. The
+/// flows are of the bench mix's kinds (media, SIP, fax, CDS, CorNet, H.323, DLS, NTP, FTP,
+/// LDAP, keep-alive, DNS, HTTPS); a flow's RTP and UDPTL sequence numbers step forward from
+/// packet to packet, as a real stream's do.
+///
+/// ```
+/// let frames = swyx_testkit::mix::flow_mix(2_000, 100);
+/// assert_eq!(frames.len(), 2_000);
+/// ```
+pub fn flow_mix(packets: usize, flows: usize) -> Vec<Vec<u8>> {
+    let flows = flows.max(1);
+    (0..packets)
+        .map(|p| {
+            let f = p % flows;
+            let n = (p / flows) as u16;
+            let host = |last: u8| [10, (f >> 8) as u8, f as u8, last];
+            let port = 1024 + (f % 997) as u16;
+            let spec = match f % 16 {
+                0 => FrameSpec::udp(
+                    host(20),
+                    host(10),
+                    50100,
+                    51000,
+                    payload::rtp(n, u32::from(n) * 160),
+                ),
+                1 => FrameSpec::udp(
+                    host(10),
+                    host(20),
+                    51000,
+                    50100,
+                    payload::rtp(n, u32::from(n) * 160),
+                ),
+                2 => FrameSpec::udp(
+                    host(30),
+                    host(20),
+                    5012,
+                    50200,
+                    payload::rtp(n, u32::from(n) * 160),
+                ),
+                3 if n % 2 == 0 => {
+                    FrameSpec::udp(host(20), host(10), 5070, 5060, payload::sip_invite())
+                }
+                3 => FrameSpec::udp(host(10), host(20), 5060, 5070, payload::sip_ok()),
+                4 => FrameSpec::udp(host(11), host(12), 52010, 4000, payload::udptl(n)),
+                5 => FrameSpec::udp(
+                    host(11),
+                    host(12),
+                    51002,
+                    50002,
+                    payload::rtcp_sender_report(),
+                ),
+                6 => FrameSpec::tcp(
+                    host(20),
+                    host(13),
+                    49152 + port,
+                    9094,
+                    payload::cds_request(),
+                ),
+                7 => FrameSpec::tcp(host(30), host(14), port, 4060, payload::noise(40, n as u8)),
+                8 => FrameSpec::tcp(host(30), host(14), port, 1720, payload::h225_setup()),
+                9 => FrameSpec::tcp(host(30), host(14), port, 18443, payload::tls_client_hello()),
+                10 => FrameSpec::udp(host(30), host(1), port, 123, payload::ntp_client()),
+                11 => FrameSpec::tcp(host(30), host(10), port, 21, payload::ftp_user()),
+                12 => FrameSpec::tcp(host(20), host(2), 49500 + port, 712, payload::ldap_search()),
+                13 => FrameSpec::tcp(host(10), host(9), 49700, 65010, payload::noise(16, 1)),
+                14 => FrameSpec::udp(host(20), host(53), 40000 + port, 53, payload::dns_query()),
+                _ => FrameSpec::tcp(
+                    host(20),
+                    [93, 184, 216, 34],
+                    49800,
+                    443,
+                    payload::tls_client_hello(),
+                ),
+            };
+            let spec = if f % 4 == 3 { spec.into_ipv6() } else { spec };
+            spec.ethernet()
+        })
+        .collect()
+}
+
+/// A capture of `packets` packets, each of a flow of its own (a scan: distinct source
+/// addresses and ports towards the SwyxServer's SIP and RTP ports and elsewhere), for the
+/// flow table's memory bound.
+///
+/// ```
+/// let mut file = Vec::new();
+/// swyx_testkit::mix::write_distinct_flows_capture(&mut file, 10).unwrap();
+/// assert!(file.len() > 24 + 10 * 16);
+/// ```
+pub fn write_distinct_flows_capture(mut writer: impl Write, packets: u64) -> io::Result<()> {
+    let mut pcap = PcapWriter::new(1);
+    for i in 0..packets {
+        let src = [10, (i >> 24) as u8 | 0x40, (i >> 16) as u8, (i >> 8) as u8];
+        let port = 1024 + (i & 0xff) as u16 * 200 + (i % 7) as u16;
+        let spec = match i % 3 {
+            0 => FrameSpec::udp(src, SWYX_SERVER, port, 5060, payload::sip_register()),
+            1 => FrameSpec::udp(src, SWYX_SERVER, port, 51000, payload::rtp(1, 0)),
+            _ => {
+                let mut spec = FrameSpec::tcp(src, SWYX_SERVER, port, 9094, Vec::new());
+                spec.tcp_flags = 0x02;
+                spec
+            }
+        };
+        pcap.record(START_MICROS + i * 10, &spec.ethernet());
+        if pcap.bytes.len() >= 1 << 20 {
+            writer.write_all(&pcap.bytes)?;
+            pcap.bytes.clear();
+        }
+    }
+    writer.write_all(&pcap.bytes)?;
+    writer.flush()
+}

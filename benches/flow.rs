@@ -1,0 +1,177 @@
+//! The flow tracker over 100,000 packets of 10,000 flows, against what a user would write
+//! without it: stateless `classify` alone, and `classify` plus a `std::collections::HashMap`
+//! keyed by the bidirectional 5-tuple doing the same counting (packets and bytes per flow,
+//! the label of its first labelled packet, packets per label).
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::net::IpAddr;
+
+use criterion::{criterion_group, Criterion, Throughput};
+use swyx_testkit::mix::flow_mix;
+use swyx_traffic::classify::{classify, Classifier, Label};
+use swyx_traffic::flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
+
+const PACKETS: usize = 100_000;
+const FLOWS: usize = 10_000;
+/// Capture time between two packets: 10 µs, so the 100,000 packets span one second.
+const STEP_NS: u64 = 10_000;
+
+/// Counts packets per label and flows, as the tool's summary does.
+#[derive(Default)]
+struct Counting {
+    labels: [u64; Label::ALL.len() + 1],
+    flows: u64,
+    bytes: u64,
+}
+
+impl Sink for Counting {
+    #[inline]
+    fn packet(&mut self, packet: &PacketVerdict) {
+        self.labels[packet
+            .verdict
+            .label()
+            .map_or(Label::ALL.len(), |l| l as usize)] += 1;
+        self.bytes += u64::from(packet.wire_len);
+    }
+    fn flow(&mut self, _: &FlowRecord) {
+        self.flows += 1;
+    }
+}
+
+/// What the baseline keeps per flow.
+#[derive(Default)]
+struct Baseline {
+    packets: [u64; 2],
+    bytes: [u64; 2],
+    label: Option<Label>,
+}
+
+fn flow_group(c: &mut Criterion) {
+    let frames = flow_mix(PACKETS, FLOWS);
+    let mut group = c.benchmark_group("flow");
+    group.throughput(Throughput::Elements(frames.len() as u64));
+    group.bench_function("classify", |b| {
+        b.iter(|| {
+            let mut labels = [0u64; Label::ALL.len() + 1];
+            for frame in &frames {
+                labels[classify(black_box(frame))
+                    .label()
+                    .map_or(Label::ALL.len(), |l| l as usize)] += 1;
+            }
+            labels
+        })
+    });
+    group.bench_function("classify_std_hashmap", |b| {
+        b.iter(|| {
+            let mut flows: HashMap<(u8, IpAddr, u16, IpAddr, u16), Baseline> = HashMap::new();
+            let mut labels = [0u64; Label::ALL.len() + 1];
+            for frame in &frames {
+                let result = classify(black_box(frame));
+                let label = result.label();
+                labels[label.map_or(Label::ALL.len(), |l| l as usize)] += 1;
+                let Some(packet) = result.packet else {
+                    continue;
+                };
+                let (Some(src), Some(dst)) = (packet.src_ip(), packet.dst_ip()) else {
+                    continue;
+                };
+                let forward = (src, packet.src_port) <= (dst, packet.dst_port);
+                let key = if forward {
+                    (
+                        packet.transport as u8,
+                        src,
+                        packet.src_port,
+                        dst,
+                        packet.dst_port,
+                    )
+                } else {
+                    (
+                        packet.transport as u8,
+                        dst,
+                        packet.dst_port,
+                        src,
+                        packet.src_port,
+                    )
+                };
+                let flow = flows.entry(key).or_default();
+                flow.packets[usize::from(!forward)] += 1;
+                flow.bytes[usize::from(!forward)] += frame.len() as u64;
+                if flow.label.is_none() {
+                    flow.label = label;
+                }
+            }
+            (labels, flows.len())
+        })
+    });
+    group.bench_function("tracker", |b| {
+        let mut tracker = Tracker::new(Classifier::swyxware_2013(), Config::default());
+        b.iter(|| {
+            let mut sink = Counting::default();
+            for (i, frame) in frames.iter().enumerate() {
+                let result = classify(black_box(frame));
+                tracker.push(
+                    i as u64,
+                    i as u64 * STEP_NS,
+                    frame.len() as u32,
+                    &result,
+                    &mut sink,
+                );
+            }
+            tracker.finish(&mut sink);
+            (sink.labels, sink.flows, sink.bytes)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, flow_group);
+
+fn main() {
+    let started = std::time::SystemTime::now();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    report_ratios(started);
+}
+
+/// Prints the ratios the targets are stated in, from the estimates criterion wrote in this run.
+fn report_ratios(started: std::time::SystemTime) {
+    let home = std::env::var_os("CRITERION_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(
+                std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into()),
+            )
+            .join("criterion")
+        });
+    let estimate = |function: &str| -> Option<f64> {
+        let path = home.join("flow").join(function).join("new/estimates.json");
+        let fresh = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified >= started);
+        if !fresh {
+            return None;
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
+        json["slope"]["point_estimate"]
+            .as_f64()
+            .or_else(|| json["mean"]["point_estimate"].as_f64())
+    };
+    println!("\nflow: speed ratios in this run (how many times faster the first runs)");
+    for (fast, slow, target) in [
+        ("tracker", "classify_std_hashmap", 2.0),
+        ("classify", "tracker", 0.0),
+    ] {
+        let (Some(fast_time), Some(slow_time)) = (estimate(fast), estimate(slow)) else {
+            continue;
+        };
+        let ratio = slow_time / fast_time;
+        let verdict = match target {
+            t if t == 0.0 => String::new(),
+            t if ratio >= t => format!(" (target {t}x: met)"),
+            t => format!(" (target {t}x: not met)"),
+        };
+        println!("  {ratio:6.2}x  {fast} against {slow}{verdict}");
+    }
+}
