@@ -167,10 +167,12 @@ fn report_ratios(started: std::time::SystemTime) {
             continue;
         };
         let ratio = slow_time / fast_time;
-        let verdict = match target {
-            t if t == 0.0 => String::new(),
-            t if ratio >= t => format!(" (target {t}x: met)"),
-            t => format!(" (target {t}x: not met)"),
+        let verdict = if target == 0.0 {
+            String::new()
+        } else if ratio >= target {
+            format!(" (target {target}x: met)")
+        } else {
+            format!(" (target {target}x: not met)")
         };
         println!("  {ratio:6.2}x  {fast} against {slow}{verdict}");
     }
