@@ -8,14 +8,17 @@
 //! ```
 //!
 //! Modes: `classify` (the default table), `floor` (a one-row table no port of the mix hits:
-//! header decoding and lookups only), `etherparse` (`SlicedPacket::from_ethernet` alone).
+//! header decoding and lookups only), `etherparse` (`SlicedPacket::from_ethernet` alone),
+//! `tracker` (the `flow` bench's 100,000 packets of 10,000 flows through the flow tracker, a
+//! pass being those 100,000 packets).
 //! Instructions per packet are the difference between two runs' counts divided by the
 //! difference of their passes times 2,040 frames: the set-up cancels out.
 
 use std::hint::black_box;
 use std::process::ExitCode;
 use swyx_classify::{classify, Classifier, Matrix, OwnedPortTable};
-use swyx_testkit::mix::{back_to_back, bench_mix};
+use swyx_flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
+use swyx_testkit::mix::{back_to_back, bench_mix, flow_mix};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,7 +31,7 @@ fn main() -> ExitCode {
             }
         },
         _ => {
-            eprintln!("usage: mix_loop classify|floor|etherparse PASSES");
+            eprintln!("usage: mix_loop classify|floor|etherparse|tracker PASSES");
             return ExitCode::from(2);
         }
     };
@@ -45,6 +48,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let floor = Classifier::new(floor_table.table());
+    if mode == "tracker" {
+        return tracker_loop(passes);
+    }
     let started = std::time::Instant::now();
     let count = match mode {
         "classify" => run(passes, &frames, |f| classify(f).label().is_some()),
@@ -62,6 +68,42 @@ fn main() -> ExitCode {
     println!(
         "{mode}: {packets} packets ({count} counted), {:.2} ns per packet",
         elapsed.as_nanos() as f64 / packets.max(1) as f64
+    );
+    ExitCode::SUCCESS
+}
+
+/// The flow bench's frames through a tracker, `passes` times.
+fn tracker_loop(passes: usize) -> ExitCode {
+    #[derive(Default)]
+    struct Count(u64);
+    impl Sink for Count {
+        fn packet(&mut self, packet: &PacketVerdict) {
+            self.0 += u64::from(packet.verdict.label().is_some());
+        }
+        fn flow(&mut self, _: &FlowRecord) {}
+    }
+    let frames = flow_mix(100_000, 10_000);
+    let mut tracker = Tracker::new(Classifier::swyxware_2013(), Config::default());
+    let mut count = Count::default();
+    let started = std::time::Instant::now();
+    for _ in 0..passes {
+        for (i, frame) in frames.iter().enumerate() {
+            let result = classify(black_box(frame));
+            tracker.push(
+                i as u64,
+                i as u64 * 10_000,
+                frame.len() as u32,
+                &result,
+                &mut count,
+            );
+        }
+        tracker.finish(&mut count);
+    }
+    let packets = passes * frames.len();
+    println!(
+        "tracker: {packets} packets ({} labelled), {:.2} ns per packet",
+        count.0,
+        started.elapsed().as_nanos() as f64 / packets.max(1) as f64
     );
     ExitCode::SUCCESS
 }

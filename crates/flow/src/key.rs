@@ -21,19 +21,30 @@ impl core::fmt::Display for Endpoint {
     }
 }
 
-/// An address as the key stores it: 16 bytes, IPv4 in the first four.
-type RawAddr = [u8; 16];
-
 /// A flow's key: the two ends in a canonical order (the smaller first), so both directions of
-/// a conversation find the same flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// a conversation find the same flow. Addresses are big-endian `u128`s (IPv4 in the top four
+/// bytes), so ordering, equality and hashing are a few word operations, not byte loops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FlowKey {
-    lo_addr: RawAddr,
-    hi_addr: RawAddr,
+    lo_addr: u128,
+    hi_addr: u128,
     lo_port: u16,
     hi_port: u16,
     /// Transport discriminant, and bit 7 for IPv6.
     kind: u8,
+}
+
+impl core::hash::Hash for FlowKey {
+    #[inline]
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        state.write_u128(self.lo_addr ^ self.hi_addr.rotate_left(64));
+        state.write_u64(
+            (self.hi_addr as u64)
+                ^ u64::from(self.lo_port) << 40
+                ^ u64::from(self.hi_port) << 16
+                ^ u64::from(self.kind),
+        );
+    }
 }
 
 const V6: u8 = 0x80;
@@ -44,8 +55,8 @@ impl FlowKey {
     #[inline]
     pub(crate) fn of(packet: &Packet<'_>) -> Option<(FlowKey, bool)> {
         let (src, dst, v6) = match (packet.src_addr.len(), packet.dst_addr.len()) {
-            (4, 4) => (raw(packet.src_addr), raw(packet.dst_addr), false),
-            (16, 16) => (raw(packet.src_addr), raw(packet.dst_addr), true),
+            (4, 4) => (v4(packet.src_addr)?, v4(packet.dst_addr)?, false),
+            (16, 16) => (v6(packet.src_addr)?, v6(packet.dst_addr)?, true),
             _ => return None,
         };
         let kind = packet.transport as u8 | if v6 { V6 } else { 0 };
@@ -78,11 +89,11 @@ impl FlowKey {
         }
     }
 
-    fn addr(&self, raw: &RawAddr) -> IpAddr {
+    fn addr(&self, raw: u128) -> IpAddr {
         if self.kind & V6 != 0 {
-            IpAddr::V6(Ipv6Addr::from(*raw))
+            IpAddr::V6(Ipv6Addr::from(raw))
         } else {
-            IpAddr::V4(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3]))
+            IpAddr::V4(Ipv4Addr::from((raw >> 96) as u32))
         }
     }
 
@@ -90,12 +101,12 @@ impl FlowKey {
     pub(crate) fn end(&self, lo: bool) -> Endpoint {
         if lo {
             Endpoint {
-                addr: self.addr(&self.lo_addr),
+                addr: self.addr(self.lo_addr),
                 port: self.lo_port,
             }
         } else {
             Endpoint {
-                addr: self.addr(&self.hi_addr),
+                addr: self.addr(self.hi_addr),
                 port: self.hi_port,
             }
         }
@@ -103,8 +114,11 @@ impl FlowKey {
 }
 
 #[inline]
-fn raw(addr: &[u8]) -> RawAddr {
-    let mut raw = [0u8; 16];
-    raw[..addr.len()].copy_from_slice(addr);
-    raw
+fn v4(addr: &[u8]) -> Option<u128> {
+    Some(u128::from(u32::from_be_bytes(*addr.first_chunk::<4>()?)) << 96)
+}
+
+#[inline]
+fn v6(addr: &[u8]) -> Option<u128> {
+    Some(u128::from_be_bytes(*addr.first_chunk::<16>()?))
 }

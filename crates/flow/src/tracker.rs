@@ -11,8 +11,8 @@ use crate::key::FlowKey;
 use crate::staging::Staging;
 use crate::table::{Linked, Links, Table, CLOSING_LIST, LISTS, TCP_LIST, UDP_LIST};
 use crate::verdict::{
-    Addressing, Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord,
-    Labelled, PacketVerdict, Sink, Verdict,
+    Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord, Labelled,
+    PacketVerdict, Sink, Verdict,
 };
 
 /// Evicted keys remembered, to mark a flow that comes back (a power of two).
@@ -351,18 +351,18 @@ impl<'t> Tracker<'t> {
             time_ns,
             wire_len,
             flow: None,
-            addressing: None,
             verdict: Verdict::Unclassified(FlowReason::Packet(Reason::NotIp)),
+            ends: None,
         };
         let Some(packet) = classification.packet else {
             verdict.verdict = Own::of(&classification.outcome).fallback();
             return self.emit(verdict, sink);
         };
-        verdict.addressing = addressing(&packet);
         let Some((key, from_lo)) = FlowKey::of(&packet) else {
             verdict.verdict = Own::of(&classification.outcome).fallback();
             return self.emit(verdict, sink);
         };
+        verdict.ends = Some((key, from_lo));
         let slot = self.flow_for(key, from_lo, &packet, index, time_ns, sink);
         let dir = usize::from(!from_lo);
         let tcp = packet.transport == Transport::Tcp;
@@ -509,6 +509,11 @@ impl<'t> Tracker<'t> {
         self.table.touch(slot, list);
 
         match decided {
+            // Nothing held before it: out at once.
+            Some(v) if self.held.is_empty() => {
+                verdict.verdict = v;
+                sink.packet(&verdict);
+            }
             Some(v) => {
                 verdict.verdict = v;
                 self.enqueue(verdict, v, false, from_lo, slot);
@@ -525,7 +530,9 @@ impl<'t> Tracker<'t> {
         if end_span {
             self.end_span(slot, own, from_lo, (time_ns, index, wire_len), sink);
         }
-        self.drain(sink, false);
+        if !self.held.is_empty() {
+            self.drain(sink, false);
+        }
     }
 
     /// Ends every flow (`end_of_capture`, in the order flows started) and hands out every
@@ -833,18 +840,4 @@ fn confirmed(verdict: Verdict, rtcp: bool) -> Verdict {
         }),
         other => other,
     }
-}
-
-fn addressing(packet: &Packet<'_>) -> Option<Addressing> {
-    Some(Addressing {
-        transport: packet.transport,
-        src: crate::Endpoint {
-            addr: packet.src_ip()?,
-            port: packet.src_port,
-        },
-        dst: crate::Endpoint {
-            addr: packet.dst_ip()?,
-            port: packet.dst_port,
-        },
-    })
 }

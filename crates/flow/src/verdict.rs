@@ -3,7 +3,7 @@
 use core::fmt;
 use swyx_classify::{Component, Label, Reason, Side, Transport};
 
-use crate::key::Endpoint;
+use crate::key::{Endpoint, FlowKey};
 
 /// A flow's number: 0 for the first flow of the capture, then in the order flows start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -170,10 +170,23 @@ pub struct PacketVerdict {
     /// The packet's flow: `None` when it has no ports (not IP, not TCP/UDP, a non-first
     /// fragment, truncated).
     pub flow: Option<FlowId>,
-    /// Addresses and ports, when decoded.
-    pub addressing: Option<Addressing>,
     /// The label, or why not.
     pub verdict: Verdict,
+    /// The flow's key and whether the packet comes from its low end: the addresses, kept
+    /// compact until [`PacketVerdict::addressing`] asks for them.
+    pub(crate) ends: Option<(FlowKey, bool)>,
+}
+
+impl PacketVerdict {
+    /// Addresses and ports, when decoded.
+    pub fn addressing(&self) -> Option<Addressing> {
+        let (key, from_lo) = self.ends?;
+        Some(Addressing {
+            transport: key.transport(),
+            src: key.end(from_lo),
+            dst: key.end(!from_lo),
+        })
+    }
 }
 
 /// Why a flow (or a span of it) was reported.

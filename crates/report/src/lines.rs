@@ -68,7 +68,8 @@ impl PacketLine {
     /// The line of `packet`.
     pub fn new(packet: &PacketVerdict) -> PacketLine {
         let labelled = packet.verdict.labelled();
-        let addressing = packet.addressing.as_ref();
+        let addressing = packet.addressing();
+        let addressing = addressing.as_ref();
         PacketLine {
             index: packet.index,
             ts: timestamp(packet.time_ns),
