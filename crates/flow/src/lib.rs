@@ -1,6 +1,87 @@
-//! Flows above the SwyxWare packet classifier.
+//! Flows above the SwyxWare packet classifier: a [`Tracker`] follows bidirectional 5-tuples
+//! in capture order and decides per flow what `swyx-classify` can only guess per packet.
 //!
-//! (Crate docs: see below.)
+//! ```
+//! use swyx_classify::{classify, Label};
+//! use swyx_flow::{DecidedBy, FlowRecord, PacketVerdict, Sink, Tracker};
+//!
+//! #[derive(Default)]
+//! struct Collect(Vec<PacketVerdict>, Vec<FlowRecord>);
+//! impl Sink for Collect {
+//!     fn packet(&mut self, packet: &PacketVerdict) { self.0.push(*packet) }
+//!     fn flow(&mut self, flow: &FlowRecord) { self.1.push(*flow) }
+//! }
+//!
+//! let frame = swyx_classify::doc_frame(); // Ethernet, IPv4, UDP 51000 -> 50100, RTP
+//! let mut tracker = Tracker::swyxware_2013();
+//! let mut out = Collect::default();
+//! for index in 0..3 {
+//!     tracker.push(index, index * 20_000_000, frame.len() as u32, &classify(&frame), &mut out);
+//! }
+//! tracker.finish(&mut out);
+//! assert_eq!(out.0.len(), 3);                          // every packet, in capture order
+//! assert_eq!(out.0[0].verdict.label(), Some(Label::Rtp));
+//! assert_eq!(out.1.len(), 1);                          // one flow, reported when it ended
+//! assert_eq!(out.1[0].to_server.packets, 3);
+//! ```
+//!
+//! The tracker takes each packet's stateless [`Classification`](swyx_classify::Classification)
+//! (so the stateless stage can run on other threads) and hands a [`Sink`] every packet, in
+//! capture order, with its flow's decision ([`PacketVerdict`]), and every flow as it ends
+//! ([`FlowRecord`]). `swyx-report` turns both into the batch tool's outputs.
+//!
+//! # The rules
+//!
+//! 1. **A flow keeps its strongest evidence.** A packet confirmed by its own payload on a
+//!    narrow row decides its flow (`decided_by: packet`). Packets without evidence of their
+//!    own (TCP continuation segments, pure ACKs, SIP keep-alives, an RTP stream's occasional
+//!    other datagram) carry the flow's label (`decided_by: flow`). A port-only decision is
+//!    replaced by the first confirmation.
+//! 2. **A TCP message start may contradict.** After a SYN was seen, the first payload segment
+//!    in each direction starts a message, and is classified as one
+//!    ([`Classifier::classify_packet_at_message_start`](swyx_classify::Classifier::classify_packet_at_message_start)):
+//!    a payload that matches none of the rows' labels contradicts, and the whole flow (its
+//!    handshake too) is unclassified with `payload_contradicts`. So HTTP on TCP 5060 is not
+//!    SIP. Without the SYN (a capture that starts mid-connection), a TCP segment only ever
+//!    confirms, as in the stateless classifier. The handshake's packets wait for that first
+//!    segment (see 6).
+//! 3. **Broad rows need agreeing packets.** A flow that only broad rows label (SwyxDect 800's
+//!    2048-65535, SwyxConnect 172x's 32768-49151, the FaxServer's 2000-8000, the 16384-port
+//!    RTP ranges) is labelled once several of its packets agree ([`Config`]): RTP, 3 packets in
+//!    one direction with one SSRC, sequence numbers stepping forward by 1 to 16, timestamps not
+//!    going back; RTCP, one compound packet (a report first, lengths adding up to the
+//!    datagram) or 2 reports with one SSRC; T.38 (UDPTL), 3 packets whose sequence numbers
+//!    step forward; the other labels, 2 confirmed packets. A DNS reply that happens to parse as
+//!    RTP, or QUIC packets whose connection id sits where RTP has its sequence number, never
+//!    agree: they are `undecided`. Narrow rows decide on one packet, as before.
+//! 4. **A label changes only on stronger evidence, and visibly.** A port-only flow that gets a
+//!    confirmation of another label, or a confirmed UDP flow whose datagrams stop matching its
+//!    label for 4 in a row (fewer are the stream's occasional other packets, and carry the
+//!    label), ends a *span*: the span so far is reported as a flow row with end reason
+//!    `label_changed`, and the flow goes on, with the same [`FlowId`], as span 1, 2, ...
+//!    RTP then T.38 on one 5-tuple after a re-INVITE is two rows of one flow.
+//! 5. **Bounded memory, nothing lost.** A flow ends on FIN in both directions or RST (reported
+//!    once quiet for 5 s, so the last ACKs still count in it), on an idle timeout (UDP 60 s,
+//!    TCP 300 s, capture time: Zeek's defaults), when the memory budget (64 MiB) is reached
+//!    (the flows idle longest are evicted first), or at the end of the capture. Each ended
+//!    flow is reported at once, with its [`EndReason`]. A flow seen again after its eviction
+//!    is a new row marked [`FlowRecord::after_eviction`] (the tracker remembers the last
+//!    16,384 evicted keys). Every packet is handed out exactly once.
+//! 6. **Held back, in order.** A packet whose flow is undecided (a TCP handshake before its
+//!    first segment, broad-row packets before they agree, a labelled stream's disagreeing
+//!    datagrams before the run ends) is held back until its flow decides; the packets after
+//!    it wait too, so output stays in capture order. A packet is held at most 16,384 packets
+//!    and 1 s of capture time ([`Config::hold_packets`], [`Config::hold_ns`]); at the bound it
+//!    goes out with its own verdict, `undecided` where only its broad rows would label it.
+//!    The held packets count in the memory budget.
+//!
+//! # Speed
+//!
+//! Flows live in a slab indexed by a `hashbrown` table of slot numbers (the key is hashed
+//! once with `ahash`, randomly seeded, so a hostile capture cannot pick colliding keys), with
+//! least-recently-seen lists threaded through the slab for the idle timeouts and the evictions.
+//! `cargo bench --bench flow` measures it against classification alone and a
+//! `std::collections::HashMap` doing the same counting.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
