@@ -25,12 +25,13 @@ use swyx_traffic::classify::{LinkType, Matrix, Transport};
 type Body = fn(&[u8]);
 
 /// The fuzz targets and their bodies.
-const TARGETS: [(&str, Body); 5] = [
+const TARGETS: [(&str, Body); 6] = [
     ("classify_frame", fuzz::classify_frame),
     ("classify_structured", fuzz::classify_structured),
     ("pcap_stream", fuzz::pcap_stream),
     ("matrix_parse", fuzz::matrix_parse),
     ("table_differential", fuzz::table_differential),
+    ("flow_tracker", fuzz::flow_tracker),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -92,6 +93,11 @@ fn replay_matrix_parse() {
 #[test]
 fn replay_table_differential() {
     replay("table_differential");
+}
+
+#[test]
+fn replay_flow_tracker() {
+    replay("flow_tracker");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -686,4 +692,86 @@ fn write_seed_corpora() {
     }
     write("table_differential", "zeros", &[0; 64]);
     write("table_differential", "ones", &[0xff; 64]);
+    for (name, data) in flow_sequences() {
+        write("flow_tracker", name, &data);
+    }
+}
+
+/// Seeds of `flow_tracker`: records of `[ctrl, hosts, port a, port b, payload]` (see
+/// `fuzz::flow_tracker`), for the paths of the flow rules.
+fn flow_sequences() -> Vec<(&'static str, Vec<u8>)> {
+    // Indices into fuzz::INTERESTING_PORTS: 5060, 51000, 16384, 32768, 2000.
+    let (sip, rtp, broad_a, broad_b, fax) = (0u8, 2u8, 25u8, 26u8, 23u8);
+    let record = |ctrl: u8, hosts: u8, a: u8, b: u8, payload: &[u8]| {
+        let mut r = vec![ctrl, hosts, a, b, payload.len() as u8];
+        r.extend_from_slice(payload);
+        r
+    };
+    let sample_record =
+        |ctrl: u8, hosts: u8, a: u8, b: u8, index: u8| vec![ctrl, hosts, a, b, 0x80 | index];
+    let mut handshake = vec![0x40];
+    for (ctrl, payload) in [
+        (0b0000_0001u8, &b""[..]),                // SYN
+        (0b0000_1101, b""),                       // SYN-ACK, reversed
+        (0b0001_0001, b"GET / HTTP/1.1\r\n\r\n"), // first segment: contradicts SIP
+        (0b0001_0101, b"HTTP/1.1 200 OK\r\n\r\n"),
+        (0b0001_1001, b""), // FIN-ACK
+        (0b0001_1101, b""),
+    ] {
+        handshake.extend(record(ctrl | 0x20, 0b0100, sip + 40, sip, payload));
+    }
+    let mut stream = vec![0x11];
+    for seq in 0..6u16 {
+        let mut rtp_packet = vec![0x80, 0x08];
+        rtp_packet.extend_from_slice(&seq.to_be_bytes());
+        rtp_packet.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+        rtp_packet.extend_from_slice(&[0, 0, 0, 9, 0xd5, 0xd5]);
+        stream.extend(record(0x20, 0b0001, broad_a, broad_b, &rtp_packet));
+    }
+    for i in 0..5 {
+        stream.extend(record(0x20, 0b0001, broad_a, broad_b, &[i; 12]));
+    }
+    let mut mixed = vec![0xf0];
+    for i in 0..24u8 {
+        mixed.extend(sample_record(
+            i << 5 | (i & 7),
+            i,
+            rtp + i % 3,
+            fax + i % 5,
+            i,
+        ));
+    }
+    let mut evicting = vec![0x00];
+    for i in 0..32u8 {
+        evicting.extend(sample_record(
+            0x20 | (i & 2),
+            i,
+            i,
+            i.wrapping_mul(7),
+            i % 20,
+        ));
+    }
+    let mut seeds = vec![
+        ("tcp-handshake-http-on-5060", handshake),
+        ("rtp-on-broad-rows-then-noise", stream),
+        ("mixed-samples", mixed),
+        ("one-flow-budget-evicting", evicting),
+    ];
+    for seed in 0..4u64 {
+        seeds.push(("random", pseudo_random(seed + 100, 40 + seed as usize * 50)));
+    }
+    seeds
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, data))| {
+            (
+                if name == "random" {
+                    ["random-0", "random-1", "random-2", "random-3"][i - 4]
+                } else {
+                    name
+                },
+                data,
+            )
+        })
+        .collect()
 }

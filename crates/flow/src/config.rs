@@ -28,7 +28,9 @@ pub struct Config {
     pub hold_ns: u64,
     /// On a UDP flow that only broad rows label: RTP packets in one direction with one SSRC,
     /// sequence numbers stepping forward by 1 to [`Config::rtp_max_step`] and timestamps not
-    /// going back, needed to label it RTP. Default 3.
+    /// going back, needed to label it RTP. Default 2: two such packets are already rare by chance
+    /// (the SSRC's 32 bits must repeat and the sequence step), and a lone pair is the most a
+    /// short stream shows in the captures measured.
     pub rtp_agreeing: u8,
     /// Largest forward step of the RTP sequence number between agreeing packets (losses).
     /// Default 16.
@@ -36,12 +38,11 @@ pub struct Config {
     /// UDPTL packets in one direction whose sequence numbers step forward by 1 to
     /// [`Config::rtp_max_step`], needed to label a broad-row flow T.38. Default 3.
     pub udptl_agreeing: u8,
-    /// Packets confirmed with the same label needed for the other labels on broad rows (SIP,
-    /// H.323, ...), and for RTCP that is not a compound packet. Default 2.
+    /// Packets confirmed with the same label, in either direction, needed for the other labels
+    /// on broad rows (SIP, H.323, ...), and for RTCP that is not a compound packet. Default 2.
     pub other_agreeing: u8,
     /// On a labelled UDP flow, datagrams in a row whose payload does not match its label
-    /// before the label's span ends; fewer are the stream's occasional other packets and
-    /// carry the label. Default 4.
+    /// (each keeps its own verdict) before the label's span ends. Default 4.
     pub disagreeing_run: u8,
 }
 
@@ -54,7 +55,7 @@ impl Default for Config {
             memory_budget: 64 << 20,
             hold_packets: 16 * 1024,
             hold_ns: SECOND,
-            rtp_agreeing: 3,
+            rtp_agreeing: 2,
             rtp_max_step: 16,
             udptl_agreeing: 3,
             other_agreeing: 2,

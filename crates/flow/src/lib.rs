@@ -12,15 +12,17 @@
 //!     fn flow(&mut self, flow: &FlowRecord) { self.1.push(*flow) }
 //! }
 //!
-//! let frame = swyx_classify::doc_frame(); // Ethernet, IPv4, UDP 51000 -> 50100, RTP
+//! let mut frame = swyx_classify::doc_frame(); // Ethernet, IPv4, UDP 51000 -> 50100, RTP
 //! let mut tracker = Tracker::swyxware_2013();
 //! let mut out = Collect::default();
 //! for index in 0..3 {
+//!     frame[45] = index as u8; // the RTP sequence number steps forward
 //!     tracker.push(index, index * 20_000_000, frame.len() as u32, &classify(&frame), &mut out);
 //! }
 //! tracker.finish(&mut out);
 //! assert_eq!(out.0.len(), 3);                          // every packet, in capture order
-//! assert_eq!(out.0[0].verdict.label(), Some(Label::Rtp));
+//! assert_eq!(out.0[0].verdict.label(), Some(Label::Rtp));   // held until the second agreed
+//! assert_eq!(out.0[0].verdict.labelled().unwrap().decided_by, DecidedBy::Flow);
 //! assert_eq!(out.1.len(), 1);                          // one flow, reported when it ended
 //! assert_eq!(out.1[0].to_server.packets, 3);
 //! ```
@@ -34,9 +36,11 @@
 //!
 //! 1. **A flow keeps its strongest evidence.** A packet confirmed by its own payload on a
 //!    narrow row decides its flow (`decided_by: packet`). Packets without evidence of their
-//!    own (TCP continuation segments, pure ACKs, SIP keep-alives, an RTP stream's occasional
-//!    other datagram) carry the flow's label (`decided_by: flow`). A port-only decision is
-//!    replaced by the first confirmation.
+//!    own (TCP continuation segments, pure ACKs, an empty datagram) carry the flow's label
+//!    (`decided_by: flow`). A port-only decision is replaced by the first confirmation. A
+//!    datagram whose payload contradicts the flow's rows (a STUN packet in an RTP stream) is
+//!    evidence against the label: it keeps its own verdict, and does not end the flow's label
+//!    unless a run of them does (rule 4).
 //! 2. **A TCP message start may contradict.** After a SYN was seen, the first payload segment
 //!    in each direction starts a message, and is classified as one
 //!    ([`Classifier::classify_packet_at_message_start`](swyx_classify::Classifier::classify_packet_at_message_start)):
@@ -44,22 +48,30 @@
 //!    handshake too) is unclassified with `payload_contradicts`. So HTTP on TCP 5060 is not
 //!    SIP. Without the SYN (a capture that starts mid-connection), a TCP segment only ever
 //!    confirms, as in the stateless classifier. The handshake's packets wait for that first
-//!    segment (see 6).
-//! 3. **Broad rows need agreeing packets.** A flow that only broad rows label (SwyxDect 800's
+//!    segment (see 6); a connection that never carries a byte keeps its port-only label.
+//! 3. **Weak signatures and broad rows need agreeing packets.** RTP and T.38 (whose signatures
+//!    are a few header bits) on any row (RTCP, whose lengths must fit, decides alone on a
+//!    narrow row), and every label on a broad row (SwyxDect 800's
 //!    2048-65535, SwyxConnect 172x's 32768-49151, the FaxServer's 2000-8000, the 16384-port
-//!    RTP ranges) is labelled once several of its packets agree ([`Config`]): RTP, 3 packets in
-//!    one direction with one SSRC, sequence numbers stepping forward by 1 to 16, timestamps not
-//!    going back; RTCP, one compound packet (a report first, lengths adding up to the
-//!    datagram) or 2 reports with one SSRC; T.38 (UDPTL), 3 packets whose sequence numbers
-//!    step forward; the other labels, 2 confirmed packets. A DNS reply that happens to parse as
-//!    RTP, or QUIC packets whose connection id sits where RTP has its sequence number, never
-//!    agree: they are `undecided`. Narrow rows decide on one packet, as before.
+//!    RTP ranges), label a flow only once several of its packets agree ([`Config`]): RTP, 2
+//!    packets in one direction with one SSRC, sequence numbers stepping forward by 1 to 16,
+//!    timestamps not going back; RTCP, one compound packet (a report first, lengths adding up
+//!    to the datagram) or 2 reports with one SSRC; T.38 (UDPTL), 3 packets whose sequence
+//!    numbers step forward; the other labels on broad rows, 2 confirmed packets in either
+//!    direction. A DNS reply that happens to parse as RTP, or QUIC packets whose connection id
+//!    sits where RTP has its sequence number, never agree: they are `undecided`. The other
+//!    labels on narrow rows (SIP, H.323, LDAP, NTP, FTP, TLS) decide on one packet.
+//!
+//!    The thresholds were chosen on the public captures (VoIP and negatives alike); the
+//!    README's "Flow rules on the public captures" gives the true and false positives before
+//!    and after.
+//!
 //! 4. **A label changes only on stronger evidence, and visibly.** A port-only flow that gets a
-//!    confirmation of another label, or a confirmed UDP flow whose datagrams stop matching its
-//!    label for 4 in a row (fewer are the stream's occasional other packets, and carry the
-//!    label), ends a *span*: the span so far is reported as a flow row with end reason
-//!    `label_changed`, and the flow goes on, with the same [`FlowId`], as span 1, 2, ...
-//!    RTP then T.38 on one 5-tuple after a re-INVITE is two rows of one flow.
+//!    confirmation of another label, or a labelled UDP flow whose datagrams stop matching its
+//!    label for 4 in a row (packets of another label that agree among themselves, as T.38
+//!    after a re-INVITE, or packets of none), ends a *span*: the span so far is reported as a
+//!    flow row with end reason `label_changed`, and the flow goes on, with the same
+//!    [`FlowId`], as span 1, 2, ... RTP then T.38 on one 5-tuple is two rows of one flow.
 //! 5. **Bounded memory, nothing lost.** A flow ends on FIN in both directions or RST (reported
 //!    once quiet for 5 s, so the last ACKs still count in it), on an idle timeout (UDP 60 s,
 //!    TCP 300 s, capture time: Zeek's defaults), when the memory budget (64 MiB) is reached
@@ -68,12 +80,12 @@
 //!    is a new row marked [`FlowRecord::after_eviction`] (the tracker remembers the last
 //!    16,384 evicted keys). Every packet is handed out exactly once.
 //! 6. **Held back, in order.** A packet whose flow is undecided (a TCP handshake before its
-//!    first segment, broad-row packets before they agree, a labelled stream's disagreeing
-//!    datagrams before the run ends) is held back until its flow decides; the packets after
-//!    it wait too, so output stays in capture order. A packet is held at most 16,384 packets
-//!    and 1 s of capture time ([`Config::hold_packets`], [`Config::hold_ns`]); at the bound it
-//!    goes out with its own verdict, `undecided` where only its broad rows would label it.
-//!    The held packets count in the memory budget.
+//!    first segment, RTP or broad-row packets before they agree, packets of another label in
+//!    a labelled stream before the run ends) is held back until its flow decides; the packets
+//!    after it wait too, so output stays in capture order. A packet is held at most 16,384
+//!    packets and 1 s of capture time ([`Config::hold_packets`], [`Config::hold_ns`]); at the
+//!    bound it goes out with its own verdict, `undecided` where only agreement would label
+//!    it. The held packets count in the memory budget.
 //!
 //! # Speed
 //!

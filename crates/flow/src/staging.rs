@@ -23,10 +23,12 @@ struct Direction {
     agreeing: u8,
 }
 
-/// The staging of one flow: both directions.
+/// The staging of one flow: both directions, and for the labels without sequence numbers
+/// (SIP, H.323, ...) one count over both, so a request and its answer agree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Staging {
     directions: [Direction; 2],
+    other: Option<(Label, u8)>,
 }
 
 impl Staging {
@@ -40,6 +42,14 @@ impl Staging {
         rtcp: bool,
         payload: &[u8],
     ) -> bool {
+        if !matches!(label, Label::Rtp | Label::T38) {
+            let count = match self.other {
+                Some((staged, count)) if staged == label => count.saturating_add(1),
+                _ => 1,
+            };
+            self.other = Some((label, count));
+            return count >= config.agreeing(label);
+        }
         let d = &mut self.directions[dir & 1];
         let (ssrc, seq, timestamp) = match (label, rtcp) {
             (Label::Rtp, false) => (be32(payload, 8), be16(payload, 2), be32(payload, 4)),
@@ -84,6 +94,26 @@ impl Staging {
     }
 }
 
+impl Staging {
+    /// Whether the packets staged so far agree on `label` (in either direction).
+    pub(crate) fn agrees(&self, config: &Config, label: Label) -> bool {
+        match label {
+            Label::Rtp | Label::T38 => self.directions.iter().any(|d| {
+                d.label == Some(label)
+                    && d.agreeing
+                        >= if d.rtcp {
+                            config.other_agreeing.max(1)
+                        } else {
+                            config.agreeing(label)
+                        }
+            }),
+            _ => self
+                .other
+                .is_some_and(|(staged, count)| staged == label && count >= config.agreeing(label)),
+        }
+    }
+}
+
 fn be16(p: &[u8], at: usize) -> u16 {
     p.get(at..at + 2)
         .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
@@ -115,6 +145,32 @@ fn rtcp_compound(p: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// The mechanism with three agreeing RTP packets, one more than the default.
+    fn three() -> Config {
+        Config {
+            rtp_agreeing: 3,
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn by_default_two_rtp_packets_of_one_stream_agree() {
+        let config = Config::default();
+        let mut staging = Staging::default();
+        assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(7, 160, 9)));
+        assert!(staging.add(&config, 0, Label::Rtp, false, &rtp(8, 320, 9)));
+        assert!(staging.agrees(&config, Label::Rtp));
+        assert!(!staging.agrees(&config, Label::T38));
+    }
+
+    #[test]
+    fn sip_on_broad_rows_agrees_across_directions() {
+        let config = Config::default();
+        let mut staging = Staging::default();
+        assert!(!staging.add(&config, 0, Label::Sip, false, b"BYE"));
+        assert!(staging.add(&config, 1, Label::Sip, false, b"SIP/2.0 200 OK"));
+    }
+
     fn rtp(seq: u16, ts: u32, ssrc: u32) -> Vec<u8> {
         let mut p = vec![0x80, 0x08];
         p.extend_from_slice(&seq.to_be_bytes());
@@ -126,7 +182,7 @@ mod tests {
 
     #[test]
     fn three_rtp_packets_with_stepping_sequence_numbers_agree() {
-        let config = Config::default();
+        let config = three();
         let mut staging = Staging::default();
         assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(7, 160, 9)));
         assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(8, 320, 9)));
@@ -135,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_changing_ssrc_or_a_repeated_sequence_number_starts_over() {
-        let config = Config::default();
+        let config = three();
         let mut staging = Staging::default();
         assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(7, 160, 9)));
         assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(8, 320, 10)));
@@ -149,7 +205,7 @@ mod tests {
 
     #[test]
     fn the_two_directions_stage_apart() {
-        let config = Config::default();
+        let config = three();
         let mut staging = Staging::default();
         assert!(!staging.add(&config, 0, Label::Rtp, false, &rtp(1, 160, 9)));
         assert!(!staging.add(&config, 1, Label::Rtp, false, &rtp(500, 160, 4)));

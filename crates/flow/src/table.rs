@@ -120,7 +120,7 @@ impl<T: Linked> Table<T> {
             None => {
                 if self.slots.len() == self.slots.capacity() {
                     // Grow by doubling, but never past the budget's number of flows.
-                    let want = (self.slots.len() * 2).clamp(64, self.max_flows);
+                    let want = (self.slots.len() * 2).max(64).min(self.max_flows);
                     self.slots
                         .reserve_exact(want.saturating_sub(self.slots.len()).max(1));
                 }

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use swyx_classify::{
-    Classification, Classifier, Decision, Evidence, Outcome, Packet, Reason, Side, Transport,
+    Classification, Classifier, Decision, Evidence, Label, Outcome, Packet, Reason, Side, Transport,
 };
 
 use crate::config::Config;
@@ -41,8 +41,9 @@ struct Decided {
 enum Own {
     /// Labelled on a narrow row (confirmed or port-only).
     Narrow(Decision),
-    /// Confirmed on a broad row: needs agreeing packets.
-    Broad(Decision),
+    /// Confirmed, but on a broad row, or as RTP or T.38 (whose signatures are a few header
+    /// bits): needs agreeing packets.
+    Staged(Decision),
     /// No label.
     None(Reason),
 }
@@ -50,7 +51,15 @@ enum Own {
 impl Own {
     fn of(outcome: &Outcome) -> Own {
         match outcome {
-            Outcome::Labelled(d) if d.range.is_broad() => Own::Broad(*d),
+            // RTCP's signature (packet type, lengths that fit) is stronger than RTP's: on a
+            // narrow row one report is enough.
+            Outcome::Labelled(d)
+                if d.range.is_broad()
+                    || (d.evidence == Evidence::Confirmed
+                        && (d.label == Label::T38 || (d.label == Label::Rtp && !d.rtcp))) =>
+            {
+                Own::Staged(*d)
+            }
             Outcome::Labelled(d) => Own::Narrow(*d),
             Outcome::Unclassified(reason) => Own::None(*reason),
         }
@@ -60,7 +69,7 @@ impl Own {
     fn fallback(&self) -> Verdict {
         match self {
             Own::Narrow(d) => Verdict::Labelled(labelled(d, DecidedBy::Packet)),
-            Own::Broad(_) => Verdict::Unclassified(FlowReason::Undecided),
+            Own::Staged(_) => Verdict::Unclassified(FlowReason::Undecided),
             Own::None(reason) => Verdict::Unclassified(FlowReason::Packet(*reason)),
         }
     }
@@ -401,6 +410,7 @@ impl<'t> Tracker<'t> {
 
         let mut settle = None;
         let mut end_span = false;
+        let run = self.config.disagreeing_run;
         let decided = match own {
             Own::Narrow(d) if d.evidence == Evidence::Confirmed => {
                 match flow.decided {
@@ -409,16 +419,13 @@ impl<'t> Tracker<'t> {
                             flow.decide(d, FlowEvidence::Confirmed, f.by, from_lo);
                         }
                         flow.run = 0;
-                        settle = Some(Settle::Carry);
                     }
                     Some(f) if f.evidence == FlowEvidence::PortOnly => {
                         end_span = true;
                     }
                     Some(_) => {
                         flow.run = flow.run.saturating_add(1);
-                        if flow.run >= self.config.disagreeing_run {
-                            end_span = true;
-                        }
+                        end_span = flow.run >= run;
                     }
                     None => {
                         flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Packet, from_lo);
@@ -429,42 +436,53 @@ impl<'t> Tracker<'t> {
             }
             Own::Narrow(d) => match flow.carried(from_lo) {
                 Some(carried) => Some(carried),
-                None if flow.awaiting_start() => None,
+                None if flow.awaiting_start() || flow.staged => None,
                 None => {
                     flow.decide(d, FlowEvidence::PortOnly, DecidedBy::Packet, from_lo);
                     settle = Some(Settle::Carry);
                     Some(own.fallback())
                 }
             },
-            Own::Broad(d) => match flow.decided {
-                Some(f) if f.decision.label == d.label => {
-                    flow.run = 0;
-                    settle = Some(Settle::Carry);
-                    flow.carried(from_lo).map(|v| confirmed(v, d.rtcp))
-                }
-                Some(_) => {
-                    flow.run = flow.run.saturating_add(1);
-                    None
-                }
-                None => {
-                    flow.staged = true;
-                    if flow
-                        .staging
-                        .add(&self.config, dir, d.label, d.rtcp, packet.payload)
-                    {
-                        flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
-                        settle = Some(Settle::Carry);
-                        flow.carried(from_lo).map(|v| confirmed(v, d.rtcp))
-                    } else {
+            Own::Staged(d) => {
+                let agreed = flow
+                    .staging
+                    .add(&self.config, dir, d.label, d.rtcp, packet.payload);
+                flow.staged = true;
+                match flow.decided {
+                    Some(f) if f.decision.label == d.label => {
+                        if agreed && f.evidence == FlowEvidence::PortOnly {
+                            flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
+                        }
+                        // Packets of another label held in the run were strays: their own.
+                        flow.run = 0;
+                        settle = Some(Settle::Fallback);
+                        flow.carried(from_lo)
+                            .map(|v| confirmed(v, d.rtcp, f.evidence))
+                    }
+                    Some(_) => {
+                        // Another label while the flow has one: held until the run decides
+                        // whether the flow switched (a fax after a re-INVITE) or not.
+                        flow.run = flow.run.saturating_add(1);
+                        end_span = flow.run >= run;
                         None
                     }
+                    None if agreed => {
+                        flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
+                        settle = Some(Settle::Carry);
+                        flow.carried(from_lo)
+                            .map(|v| confirmed(v, d.rtcp, FlowEvidence::Confirmed))
+                    }
+                    None => None,
                 }
-            },
+            }
             Own::None(reason) => match flow.decided {
                 Some(_) if tcp => flow.carried(from_lo),
                 Some(_) => {
+                    // A datagram that matches none of the rows' labels: evidence against the
+                    // flow's label, so it keeps its own verdict; a run of them ends the span.
                     flow.run = flow.run.saturating_add(1);
-                    None
+                    end_span = flow.run >= run;
+                    Some(own.fallback())
                 }
                 None if flow.refuted => flow.carried(from_lo),
                 None if message_start && reason == Reason::PayloadContradicts => {
@@ -473,13 +491,10 @@ impl<'t> Tracker<'t> {
                     settle = Some(Settle::Carry);
                     Some(own.fallback())
                 }
-                None if flow.awaiting_start() || flow.staged => None,
+                None if flow.awaiting_start() || (tcp && flow.staged) => None,
                 None => Some(own.fallback()),
             },
         };
-        if flow.run >= self.config.disagreeing_run {
-            end_span = true;
-        }
         if flow.run > 0 && flow.decided.is_some() {
             // A packet that disagrees with the flow's label: counted apart in case it starts a
             // run that ends the span (the run's packets then start the next span).
@@ -684,7 +699,6 @@ impl<'t> Tracker<'t> {
         (time_ns, index, wire_len): (u64, u64, u32),
         sink: &mut impl Sink,
     ) {
-        self.settle(slot, Settle::Fallback);
         let flow = self.table.get_mut(slot);
         let (moved, first) = if flow.run > 0 && flow.decided.is_some() {
             (flow.run_counts, flow.run_first)
@@ -709,15 +723,30 @@ impl<'t> Tracker<'t> {
         flow.first_own = own.fallback();
         flow.decided = None;
         flow.refuted = false;
-        flow.staged = false;
-        flow.staging = Staging::default();
         flow.run = 0;
         flow.run_counts = [Count::default(); 2];
-        if let Own::Narrow(d) = own {
-            if d.evidence == Evidence::Confirmed {
+        match own {
+            Own::Narrow(d) if d.evidence == Evidence::Confirmed => {
                 flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Packet, from_lo);
+                flow.staged = false;
+                flow.staging = Staging::default();
+            }
+            // The run's packets agree among themselves: the flow goes on with their label,
+            // and the held ones carry it.
+            Own::Staged(d) if flow.staging.agrees(&self.config, d.label) => {
+                flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
+            }
+            _ => {
+                flow.staged = false;
+                flow.staging = Staging::default();
             }
         }
+        let how = if flow.decided.is_some() {
+            Settle::Carry
+        } else {
+            Settle::Fallback
+        };
+        self.settle(slot, how);
     }
 
     /// Appends a packet to the hold-back queue (or hands it out at once when nothing is held
@@ -744,6 +773,7 @@ impl<'t> Tracker<'t> {
                 self.held[at].next = seq;
             }
         }
+        self.reserve_held();
         self.held.push_back(Held {
             verdict,
             fallback,
@@ -752,6 +782,17 @@ impl<'t> Tracker<'t> {
             slot,
             next: u64::MAX,
         });
+    }
+
+    /// Room for one more held packet, growing the queue by doubling but never past the bound
+    /// (plus the one packet that pushes it over), so that it stays within the budget.
+    fn reserve_held(&mut self) {
+        if self.held.len() == self.held.capacity() {
+            let bound = self.config.hold_packets + 1;
+            let want = (self.held.capacity() * 2).max(64).min(bound);
+            self.held
+                .reserve_exact(want.saturating_sub(self.held.len()).max(1));
+        }
     }
 
     /// Settles every held packet of the flow in `slot`.
@@ -817,6 +858,7 @@ impl<'t> Tracker<'t> {
         if self.held.is_empty() {
             sink.packet(&verdict);
         } else {
+            self.reserve_held();
             self.held.push_back(Held {
                 verdict,
                 fallback: verdict.verdict,
@@ -830,11 +872,11 @@ impl<'t> Tracker<'t> {
     }
 }
 
-/// A carried label with the packet's own confirmation on a broad row.
-fn confirmed(verdict: Verdict, rtcp: bool) -> Verdict {
+/// A carried label for a packet whose own payload matches it too.
+fn confirmed(verdict: Verdict, rtcp: bool, evidence: FlowEvidence) -> Verdict {
     match verdict {
         Verdict::Labelled(l) => Verdict::Labelled(Labelled {
-            evidence: FlowEvidence::Confirmed,
+            evidence,
             rtcp,
             ..l
         }),

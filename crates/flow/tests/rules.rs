@@ -253,17 +253,37 @@ fn a_repeated_sequence_number_is_no_stream() {
 }
 
 #[test]
-fn an_rtp_streams_occasional_other_packet_carries_its_label() {
-    // 51000 is the SwyxServer's RTP range (narrow): RTP confirmed on its own.
+fn an_rtp_streams_odd_datagram_keeps_its_own_verdict_and_the_flow_its_label() {
+    // 51000 is the SwyxServer's RTP range (narrow). A datagram that is not RTP contradicts the
+    // row: it is no RTP packet, but one alone does not end the stream's label.
     let mut frames = rtp_stream(51000, 50100, 1, 5);
     frames.insert(3, udp(SERVER, PC, 51000, 50100, payload::dns_query()));
     let out = track(&frames);
-    let odd = out.packets[3]
-        .verdict
-        .labelled()
-        .expect("carries the flow's label");
-    assert_eq!((odd.label, odd.decided_by), (Label::Rtp, DecidedBy::Flow));
+    assert_eq!(
+        out.packets[3].verdict,
+        Verdict::Unclassified(FlowReason::Packet(Reason::PayloadContradicts))
+    );
+    for i in [0, 1, 2, 4, 5] {
+        assert_eq!(
+            label(&out.packets[i].verdict),
+            Some(Label::Rtp),
+            "packet {i}"
+        );
+    }
     assert_eq!(out.flows.len(), 1);
+    assert_eq!(out.flows[0].verdict.label(), Some(Label::Rtp));
+}
+
+#[test]
+fn one_rtp_looking_datagram_on_a_narrow_rtp_range_is_undecided_too() {
+    // RTP's signature is a few header bits: on narrow media ranges too, one datagram that
+    // looks like RTP (a DNS reply from 53 to 50123) is no stream.
+    let frame = udp(OTHER, PC, 53, 50123, payload::rtp(1, 0));
+    let out = track(&[frame]);
+    assert_eq!(
+        out.packets[0].verdict,
+        Verdict::Unclassified(FlowReason::Undecided)
+    );
 }
 
 #[test]
@@ -341,7 +361,7 @@ fn a_packet_is_held_at_most_the_capture_time_bound() {
     let mut out = Collect::default();
     let held = udp(OTHER, PC, 20000, 40000, payload::rtp(1, 0));
     tracker.push(0, 0, 60, &classify(&held), &mut out);
-    let other = udp(SERVER, PC, 51000, 50100, payload::rtp(1, 0));
+    let other = udp(PC, SERVER, 5070, 5060, payload::sip_register());
     tracker.push(1, 10_000_000, 60, &classify(&other), &mut out);
     assert!(out.packets.is_empty(), "held within the bound");
     tracker.push(2, 100_000_000, 60, &classify(&other), &mut out);

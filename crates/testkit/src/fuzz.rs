@@ -13,6 +13,7 @@
 //! | [`pcap_stream`]        | a pcap or pcapng file                                            |
 //! | [`matrix_parse`]       | a matrix file (lossy UTF-8)                                      |
 //! | [`table_differential`] | bytes that steer a generator of valid matrix files and packets   |
+//! | [`flow_tracker`]       | bytes that steer a generator of packet sequences of a few flows  |
 //!
 //! The properties checked on every classification (see [`classify_frame`]) restate the
 //! resolution rules of `swyx_classify` from the outside, through [`Classifier::candidates`].
@@ -1111,4 +1112,121 @@ pub fn table_differential(data: &[u8]) {
             break;
         }
     }
+}
+
+/// Fuzz target `flow_tracker`: the first byte sets the tracker's bounds (memory budget from a
+/// few flows up, hold-back bound), then each record of 5 bytes and a payload builds one packet
+/// of a small set of hosts and interesting ports (`ctrl` bits: TCP, IPv6, reversed, two bits
+/// of TCP flags, three of time step; host, two port selectors; payload length, or a sample
+/// payload when its high bit is set). Checks: every packet comes out exactly once and in
+/// order; every flow is reported, its spans numbered from 0 without a gap; the packets of
+/// each flow add up to the packets its rows count; memory stays within the budget.
+pub fn flow_tracker(data: &[u8]) {
+    use std::collections::BTreeMap;
+    use swyx_flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
+
+    #[derive(Default)]
+    struct Collect {
+        packets: Vec<PacketVerdict>,
+        flows: Vec<FlowRecord>,
+    }
+    impl Sink for Collect {
+        fn packet(&mut self, packet: &PacketVerdict) {
+            self.packets.push(*packet);
+        }
+        fn flow(&mut self, flow: &FlowRecord) {
+            self.flows.push(*flow);
+        }
+    }
+
+    let Some((&bounds, mut rest)) = data.split_first() else {
+        return;
+    };
+    let mut config = Config::default();
+    // From one flow (the budget below what the remembered evictions take) to a few hundred.
+    config.memory_budget = 130_000 + usize::from(bounds & 0x0f) * 12_000;
+    config.hold_packets = 1 + usize::from(bounds >> 4) * 4;
+    config.hold_ns = 50_000_000;
+    let mut tracker = Tracker::new(Classifier::default(), config);
+    let mut out = Collect::default();
+    const FLAGS: [u8; 4] = [0x02, 0x12, 0x18, 0x11];
+    let hosts: [[u8; 4]; 4] = [[10, 0, 0, 1], [10, 0, 0, 2], [10, 0, 0, 3], [192, 0, 2, 9]];
+    let (mut pushed, mut time) = (0u64, 0u64);
+    while let Some((head, tail)) = rest.split_first_chunk::<5>() {
+        let [ctrl, host, a, b, len] = *head;
+        let payload: Vec<u8> = if len & 0x80 != 0 {
+            SAMPLE_PAYLOADS[usize::from(len & 0x7f) % SAMPLE_PAYLOADS.len()]
+                .1
+                .to_vec()
+        } else {
+            let take = usize::from(len).min(tail.len());
+            let (payload, after) = tail.split_at(take);
+            rest = after;
+            payload.to_vec()
+        };
+        if len & 0x80 != 0 {
+            rest = tail;
+        }
+        let port = |x: u8| {
+            INTERESTING_PORTS[usize::from(x) % INTERESTING_PORTS.len()]
+                .wrapping_add(u16::from(x >> 7))
+        };
+        let (src, dst) = (
+            hosts[usize::from(host & 3)],
+            hosts[usize::from(host >> 2 & 3)],
+        );
+        let mut spec = if ctrl & 1 != 0 {
+            let mut spec = crate::FrameSpec::tcp(src, dst, port(a), port(b), payload);
+            spec.tcp_flags = FLAGS[usize::from(ctrl >> 3 & 3)];
+            spec
+        } else {
+            crate::FrameSpec::udp(src, dst, port(a), port(b), payload)
+        };
+        if ctrl & 2 != 0 {
+            spec = spec.into_ipv6();
+        }
+        if ctrl & 4 != 0 {
+            spec = spec.reversed();
+        }
+        let frame = spec.ethernet();
+        time += u64::from(ctrl >> 5) * 30_000_000;
+        tracker.push(
+            pushed,
+            time,
+            frame.len() as u32,
+            &swyx_classify::classify(&frame),
+            &mut out,
+        );
+        pushed += 1;
+        let stats = tracker.stats();
+        assert!(
+            stats.memory <= config.memory_budget.max(200_000),
+            "memory {} over the budget {}",
+            stats.memory,
+            config.memory_budget
+        );
+    }
+    tracker.finish(&mut out);
+    assert_eq!(out.packets.len() as u64, pushed, "every packet once");
+    for (i, packet) in out.packets.iter().enumerate() {
+        assert_eq!(packet.index, i as u64, "in order");
+    }
+    let mut per_flow: BTreeMap<u64, u64> = BTreeMap::new();
+    for packet in &out.packets {
+        if let Some(flow) = packet.flow {
+            *per_flow.entry(flow.0).or_default() += 1;
+        }
+    }
+    let mut rows: BTreeMap<u64, (u32, u64)> = BTreeMap::new();
+    for flow in &out.flows {
+        let entry = rows.entry(flow.id.0).or_default();
+        assert_eq!(flow.span, entry.0, "flow {} spans in order", flow.id);
+        entry.0 += 1;
+        entry.1 += flow.to_server.packets + flow.to_client.packets;
+    }
+    let counted: BTreeMap<u64, u64> = rows.iter().map(|(id, (_, n))| (*id, *n)).collect();
+    assert_eq!(
+        per_flow, counted,
+        "packets per flow, as the rows count them"
+    );
 }
