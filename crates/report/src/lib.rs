@@ -9,12 +9,16 @@
 //! use swyx_flow::Tracker;
 //! use swyx_report::Summary;
 //!
-//! let frame = swyx_classify::doc_frame(); // Ethernet, IPv4, UDP, RTP to 50100
+//! let mut frame = swyx_classify::doc_frame(); // Ethernet, IPv4, UDP, RTP to 50100
 //! let mut tracker = Tracker::swyxware_2013();
 //! let mut summary = Summary::new("example", "in memory");
-//! tracker.push(0, 0, frame.len() as u32, &classify(&frame), &mut summary);
+//! for index in 0..2 {
+//!     frame[45] = index as u8; // the RTP sequence number steps forward
+//!     tracker.push(index, index * 20_000_000, frame.len() as u32, &classify(&frame), &mut summary);
+//! }
 //! tracker.finish(&mut summary);
-//! assert_eq!(summary.packets().packets, 1);
+//! assert_eq!(summary.packets().packets, 2);
+//! assert_eq!(summary.flows(), 1);
 //! let mut text = Vec::new();
 //! summary.write_human(&mut text)?;
 //! assert!(String::from_utf8(text).unwrap().contains("rtp"));
