@@ -29,6 +29,9 @@ struct Direction {
 pub(crate) struct Staging {
     directions: [Direction; 2],
     other: Option<(Label, u8)>,
+    /// Per direction, the SSRC of an RTP stream that agreed on this 5-tuple before: a later
+    /// packet with it agrees at once, even after a gap (a stray packet after a fax switch).
+    known_ssrc: [Option<u32>; 2],
 }
 
 impl Staging {
@@ -50,6 +53,7 @@ impl Staging {
             self.other = Some((label, count));
             return count >= config.agreeing(label);
         }
+        let known = self.known_ssrc[dir & 1];
         let d = &mut self.directions[dir & 1];
         let (ssrc, seq, timestamp) = match (label, rtcp) {
             (Label::Rtp, false) => (be32(payload, 8), be16(payload, 2), be32(payload, 4)),
@@ -90,7 +94,19 @@ impl Staging {
                 1
             },
         };
-        d.agreeing >= needed
+        let agreed = d.agreeing >= needed || (label == Label::Rtp && !rtcp && known == Some(ssrc));
+        if agreed && label == Label::Rtp && !rtcp {
+            self.known_ssrc[dir & 1] = Some(ssrc);
+        }
+        agreed
+    }
+
+    /// The staging of a new span: what was staged goes, the streams known to this 5-tuple stay.
+    pub(crate) fn next_span(&self) -> Staging {
+        Staging {
+            known_ssrc: self.known_ssrc,
+            ..Staging::default()
+        }
     }
 }
 
@@ -161,6 +177,33 @@ mod tests {
         assert!(staging.add(&config, 0, Label::Rtp, false, &rtp(8, 320, 9)));
         assert!(staging.agrees(&config, Label::Rtp));
         assert!(!staging.agrees(&config, Label::T38));
+    }
+
+    #[test]
+    fn a_known_ssrc_agrees_at_once_after_a_gap_and_a_new_span() {
+        let config = Config::default();
+        let mut staging = Staging::default();
+        assert!(!staging.add(&config, 1, Label::Rtp, false, &rtp(4205, 160, 0xfa1b_b4e6)));
+        assert!(staging.add(&config, 1, Label::Rtp, false, &rtp(4206, 320, 0xfa1b_b4e6)));
+        let mut next = staging.next_span();
+        assert!(!next.agrees(&config, Label::Rtp));
+        assert!(next.add(
+            &config,
+            1,
+            Label::Rtp,
+            false,
+            &rtp(6220, 99_000, 0xfa1b_b4e6)
+        ));
+        // Another SSRC, or the other direction, does not.
+        let mut other = staging.next_span();
+        assert!(!other.add(&config, 1, Label::Rtp, false, &rtp(6220, 99_000, 7)));
+        assert!(!staging.next_span().add(
+            &config,
+            0,
+            Label::Rtp,
+            false,
+            &rtp(6220, 99_000, 0xfa1b_b4e6)
+        ));
     }
 
     #[test]

@@ -122,6 +122,9 @@ struct Flow {
     refuted: bool,
     /// Packets confirmed on broad rows wait for agreement.
     staged: bool,
+    /// Packets of this undecided span handed out unlabelled (they keep the span unlabelled if
+    /// the flow decides later: see [`Tracker::split_span`]).
+    quiet: u32,
     staging: Staging,
     tcp: u8,
     closing: Option<EndReason>,
@@ -180,6 +183,12 @@ impl Flow {
         });
         self.refuted = false;
         self.run = 0;
+    }
+
+    /// The record of the span so far, when it handed out at least `run` packets unlabelled
+    /// and is about to be decided: it ends there, so that its row does not claim them.
+    fn split_record(&self, run: u8) -> Option<FlowRecord> {
+        (self.quiet >= u32::from(run)).then(|| self.record(EndReason::LabelChanged))
     }
 
     fn awaiting_start(&self) -> bool {
@@ -410,6 +419,7 @@ impl<'t> Tracker<'t> {
 
         let mut settle = None;
         let mut end_span = false;
+        let mut split = None;
         let run = self.config.disagreeing_run;
         let decided = match own {
             Own::Narrow(d) if d.evidence == Evidence::Confirmed => {
@@ -428,6 +438,7 @@ impl<'t> Tracker<'t> {
                         end_span = flow.run >= run;
                     }
                     None => {
+                        split = flow.split_record(run);
                         flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Packet, from_lo);
                         settle = Some(Settle::Carry);
                     }
@@ -438,6 +449,7 @@ impl<'t> Tracker<'t> {
                 Some(carried) => Some(carried),
                 None if flow.awaiting_start() || flow.staged => None,
                 None => {
+                    split = flow.split_record(run);
                     flow.decide(d, FlowEvidence::PortOnly, DecidedBy::Packet, from_lo);
                     settle = Some(Settle::Carry);
                     Some(own.fallback())
@@ -467,6 +479,7 @@ impl<'t> Tracker<'t> {
                         None
                     }
                     None if agreed => {
+                        split = flow.split_record(run);
                         flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
                         settle = Some(Settle::Carry);
                         flow.carried(from_lo)
@@ -492,7 +505,10 @@ impl<'t> Tracker<'t> {
                     Some(own.fallback())
                 }
                 None if flow.awaiting_start() || (tcp && flow.staged) => None,
-                None => Some(own.fallback()),
+                None => {
+                    flow.quiet += 1;
+                    Some(own.fallback())
+                }
             },
         };
         if flow.run > 0 && flow.decided.is_some() {
@@ -538,6 +554,9 @@ impl<'t> Tracker<'t> {
                 verdict.verdict = fallback;
                 self.enqueue(verdict, fallback, true, from_lo, slot);
             }
+        }
+        if let Some(record) = split {
+            self.split_span(slot, record, from_lo, (time_ns, index, wire_len), sink);
         }
         if let Some(how) = settle {
             self.settle(slot, how);
@@ -633,6 +652,7 @@ impl<'t> Tracker<'t> {
             first_own: Verdict::Unclassified(FlowReason::Undecided),
             refuted: false,
             staged: false,
+            quiet: 0,
             staging: Staging::default(),
             tcp: 0,
             closing: None,
@@ -723,13 +743,14 @@ impl<'t> Tracker<'t> {
         flow.first_own = own.fallback();
         flow.decided = None;
         flow.refuted = false;
+        flow.quiet = 0;
         flow.run = 0;
         flow.run_counts = [Count::default(); 2];
         match own {
             Own::Narrow(d) if d.evidence == Evidence::Confirmed => {
                 flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Packet, from_lo);
                 flow.staged = false;
-                flow.staging = Staging::default();
+                flow.staging = flow.staging.next_span();
             }
             // The run's packets agree among themselves: the flow goes on with their label,
             // and the held ones carry it.
@@ -738,7 +759,7 @@ impl<'t> Tracker<'t> {
             }
             _ => {
                 flow.staged = false;
-                flow.staging = Staging::default();
+                flow.staging = flow.staging.next_span();
             }
         }
         let how = if flow.decided.is_some() {
@@ -747,6 +768,51 @@ impl<'t> Tracker<'t> {
             Settle::Fallback
         };
         self.settle(slot, how);
+    }
+
+    /// Reports `record`, the span before the flow's decision, without the packets the decision
+    /// covers (this one, of `(time, index, wire length)`, and the held ones), which start the
+    /// next span.
+    fn split_span(
+        &mut self,
+        slot: u32,
+        mut record: FlowRecord,
+        from_lo: bool,
+        (time_ns, index, wire_len): (u64, u64, u32),
+        sink: &mut impl Sink,
+    ) {
+        let mut moved = [Count::default(); 2];
+        let mut first = (time_ns, index);
+        let flow = self.table.get(slot);
+        let mut seq = flow.pending_head;
+        for n in 0..flow.pending {
+            let Some(held) = seq
+                .checked_sub(self.held_base)
+                .and_then(|at| self.held.get(at as usize))
+            else {
+                break;
+            };
+            if n == 0 {
+                first = (held.verdict.time_ns, held.verdict.index);
+            }
+            moved[usize::from(!held.from_lo)].add(held.verdict.wire_len);
+            seq = held.next;
+        }
+        moved[usize::from(!from_lo)].add(wire_len);
+        let flow = self.table.get_mut(slot);
+        let (client, server) = if flow.client_is_lo { (0, 1) } else { (1, 0) };
+        for (count, out) in [
+            (&mut record.to_server, moved[client]),
+            (&mut record.to_client, moved[server]),
+        ] {
+            count.packets = count.packets.saturating_sub(out.packets);
+            count.bytes = count.bytes.saturating_sub(out.bytes);
+        }
+        sink.flow(&record);
+        flow.span += 1;
+        flow.counts = moved;
+        (flow.first_ns, flow.first_index) = first;
+        flow.quiet = 0;
     }
 
     /// Appends a packet to the hold-back queue (or hands it out at once when nothing is held
