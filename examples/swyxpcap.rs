@@ -351,7 +351,7 @@ fn classify_record<'a>(
     }
 }
 
-/// The stateless stage on `threads` threads, the flow stage on this one. Each worker takes
+/// The stateless stage on `threads - 1` worker threads, the flow stage on this one. Each worker takes
 /// the reader in turn, copies the next [`BATCH_BYTES`] of packets into a batch buffer, hands
 /// the reader on and classifies its batch while another reads; batches come back here
 /// numbered, and are tracked in file order. At most two batches per worker are in flight, so
@@ -379,11 +379,14 @@ fn read_parallel<R: Read + Send>(
     let (full_tx, full_rx) = mpsc::channel::<(u64, Batch)>();
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     let empty_rx = Mutex::new(empty_rx);
-    for _ in 0..threads * 2 {
+    for _ in 0..threads.max(2) * 2 {
         let _ = empty_tx.send(Batch::new());
     }
+    // The main thread tracks: `threads - 1` workers read and classify, so that the flow
+    // stage, the one that cannot be split, keeps a core of its own.
+    let workers = threads.saturating_sub(1).max(1);
     std::thread::scope(|scope| {
-        for _ in 0..threads {
+        for _ in 0..workers {
             let full_tx = full_tx.clone();
             let (shared, empty_rx) = (&shared, &empty_rx);
             scope.spawn(move || loop {

@@ -97,42 +97,45 @@ fn labelled(d: &Decision, by: DecidedBy) -> Labelled {
 
 /// One flow's state.
 #[derive(Debug, Clone)]
+// The fields every packet reads or writes come first, in declaration order (`repr(C)`), so a
+// packet touches the flow's first two or three cache lines, not all five.
+#[repr(C)]
 struct Flow {
     key: FlowKey,
-    hash: u64,
     links: Links,
-    id: u64,
-    span: u32,
-    first_ns: u64,
-    last_ns: u64,
-    first_index: u64,
-    client_is_lo: bool,
-    after_eviction: bool,
-    /// By direction: sent by the low end, by the high end (this span).
-    counts: [Count; 2],
-    /// Packets of the current disagreeing run, by direction (they move to the next span
-    /// when the run ends the span).
-    run_counts: [Count; 2],
-    run_first: (u64, u64),
+    tcp: u8,
     run: u8,
-    decided: Option<Decided>,
-    /// The span's first packet on its own (the flow's verdict if nothing else decides).
-    first_own: Verdict,
     /// A TCP message start contradicted every row.
     refuted: bool,
     /// Packets confirmed on broad rows wait for agreement.
     staged: bool,
+    closing: Option<EndReason>,
+    client_is_lo: bool,
+    after_eviction: bool,
+    /// Held-back packets of this flow still to resolve: how many, and the sequence numbers of
+    /// the first and the last (linked through the queue).
+    pending: u32,
+    last_ns: u64,
+    id: u64,
+    /// By direction: sent by the low end, by the high end (this span).
+    counts: [Count; 2],
+    decided: Option<Decided>,
     /// Packets of this undecided span handed out unlabelled (they keep the span unlabelled if
     /// the flow decides later: see [`Tracker::split_span`]).
     quiet: u32,
     staging: Staging,
-    tcp: u8,
-    closing: Option<EndReason>,
-    /// Held-back packets of this flow still to resolve: sequence numbers of the first and
-    /// the last (linked through the queue), and how many.
     pending_head: u64,
     pending_tail: u64,
-    pending: u32,
+    hash: u64,
+    span: u32,
+    first_ns: u64,
+    first_index: u64,
+    /// Packets of the current disagreeing run, by direction (they move to the next span
+    /// when the run ends the span).
+    run_counts: [Count; 2],
+    run_first: (u64, u64),
+    /// The span's first packet on its own (the flow's verdict if nothing else decides).
+    first_own: Verdict,
 }
 
 impl Linked for Flow {

@@ -392,10 +392,26 @@ const MIX_POOL: usize = 4 * 1024;
 /// `packets` is. Timestamps advance 10 µs per packet.
 pub fn write_mix_capture(mut writer: impl Write, packets: u64) -> io::Result<()> {
     let pool = mix_frames(MIX_POOL, 0x5357_5958);
+    // The pool repeats: its RTP and UDPTL packets are renumbered per 5-tuple as they go out,
+    // so each stream's sequence numbers (and RTP timestamps) step forward as a real one's do.
+    let media: Vec<Option<(usize, bool, Vec<u8>)>> = pool.iter().map(|f| media_field(f)).collect();
+    let mut next_seq: std::collections::HashMap<Vec<u8>, u16> = std::collections::HashMap::new();
     let mut pcap = PcapWriter::new(1);
+    let mut frame = Vec::new();
     for i in 0..packets {
-        let frame = &pool[(i % MIX_POOL as u64) as usize];
-        pcap.record(START_MICROS + i * 10, frame);
+        let at = (i % MIX_POOL as u64) as usize;
+        frame.clear();
+        frame.extend_from_slice(&pool[at]);
+        if let Some((offset, rtp, stream)) = &media[at] {
+            let seq = next_seq.entry(stream.clone()).or_insert(1);
+            frame[*offset..offset + 2].copy_from_slice(&seq.to_be_bytes());
+            if *rtp {
+                let ts = u32::from(*seq).wrapping_mul(160);
+                frame[offset + 2..offset + 6].copy_from_slice(&ts.to_be_bytes());
+            }
+            *seq = seq.wrapping_add(1);
+        }
+        pcap.record(START_MICROS + i * 10, &frame);
         // Handed on a megabyte at a time.
         if pcap.bytes.len() >= 1 << 20 {
             writer.write_all(&pcap.bytes)?;
@@ -404,6 +420,30 @@ pub fn write_mix_capture(mut writer: impl Write, packets: u64) -> io::Result<()>
     }
     writer.write_all(&pcap.bytes)?;
     writer.flush()
+}
+
+/// Where the sequence number of a mix frame's RTP (`true`) or UDPTL payload sits, and its
+/// stream (addresses, ports and which of the two).
+fn media_field(frame: &[u8]) -> Option<(usize, bool, Vec<u8>)> {
+    let result = swyx_classify::classify(frame);
+    let decision = result.decision()?;
+    let packet = result.packet?;
+    let payload = packet.payload;
+    let offset = (payload.as_ptr() as usize).checked_sub(frame.as_ptr() as usize)?;
+    let mut stream = [packet.src_addr, packet.dst_addr].concat();
+    stream.extend_from_slice(&packet.src_port.to_be_bytes());
+    stream.extend_from_slice(&packet.dst_port.to_be_bytes());
+    match decision.label {
+        swyx_classify::Label::Rtp if !decision.rtcp && payload.len() >= 12 => {
+            stream.push(0);
+            Some((offset + 2, true, stream))
+        }
+        swyx_classify::Label::T38 if payload.len() >= 2 => {
+            stream.push(1);
+            Some((offset, false, stream))
+        }
+        _ => None,
+    }
 }
 
 /// `packets` frames of `flows` conversations for the `flow` bench, sent round-robin so that
