@@ -3,6 +3,8 @@
 use std::fmt;
 use std::io;
 
+use crate::framing::FrameError;
+
 /// Why a capture could not be opened or read further.
 ///
 /// Every variant that can occur after the file header names the byte `offset` (counted from the
@@ -166,5 +168,52 @@ impl std::error::Error for CaptureError {
             CaptureError::Io { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// [`CaptureError::Io`].
+pub(crate) fn io_error(offset: u64, record: u64, source: io::Error) -> CaptureError {
+    CaptureError::Io {
+        offset,
+        record,
+        source,
+    }
+}
+
+/// [`CaptureError::Truncated`].
+pub(crate) fn truncated(offset: u64, record: u64, needed: usize, available: usize) -> CaptureError {
+    CaptureError::Truncated {
+        offset,
+        record,
+        needed: needed as u64,
+        available: available as u64,
+    }
+}
+
+/// [`CaptureError::Corrupt`].
+pub(crate) fn corrupt(offset: u64, record: u64, what: &'static str) -> CaptureError {
+    CaptureError::Corrupt {
+        offset,
+        record,
+        what,
+    }
+}
+
+/// The error for a record or block at `offset` that could not be framed or decoded; `max` is
+/// the limit in force.
+pub(crate) fn frame_error(error: FrameError, offset: u64, record: u64, max: usize) -> CaptureError {
+    match error {
+        FrameError::Corrupt(what) => corrupt(offset, record, what),
+        FrameError::TooLarge(length) => CaptureError::BlockTooLarge {
+            offset,
+            record,
+            length,
+            max: max as u64,
+        },
+        FrameError::UnknownInterface(interface) => CaptureError::UnknownInterface {
+            offset,
+            record,
+            interface,
+        },
     }
 }

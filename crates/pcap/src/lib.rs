@@ -48,13 +48,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod byte_order;
+mod detect;
 mod error;
 mod framing;
+mod legacy;
+mod pcapng;
 mod reader;
 mod record;
 mod source;
 mod time;
 
 pub use error::CaptureError;
-pub use reader::{CaptureReader, ReaderOptions, MAX_INTERFACES, MIN_BUFFER};
+pub use pcapng::MAX_INTERFACES;
+pub use reader::{CaptureReader, ReaderOptions, MIN_BUFFER};
 pub use record::{Format, Record, Timestamp};
