@@ -231,6 +231,8 @@ mod udp {
 mod tcp {
     /// Header length in 32-bit words, in the high nibble.
     pub(super) const DATA_OFFSET: usize = 12;
+    /// The flags byte (FIN, SYN, RST, PSH, ACK, ...).
+    pub(super) const FLAGS: usize = 13;
     /// The header without options.
     pub(super) const MIN_HEADER_LEN: usize = 20;
 }
@@ -613,7 +615,7 @@ fn transport<'a>(
         }
     };
     let tcp_flags = match transport {
-        Transport::Tcp => body.get(13).copied().unwrap_or(0),
+        Transport::Tcp => body.get(tcp::FLAGS).copied().unwrap_or(0),
         Transport::Udp => 0,
     };
     Ok(Layer::Transport(Packet {
