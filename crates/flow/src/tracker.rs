@@ -29,11 +29,14 @@ const FIN: [u8; 2] = [8, 16];
 /// A flow's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Decided {
-    decision: Decision,
+    label: Label,
+    component: Component,
+    peer: Option<Component>,
+    /// The deciding port, and whether it is the low end's.
+    port: u16,
+    port_on_lo: bool,
     evidence: FlowEvidence,
     by: DecidedBy,
-    /// The deciding port is the low end's.
-    port_on_lo: bool,
 }
 
 /// The stateless judgement of one packet, sorted by what the flow does with it.
@@ -167,7 +170,10 @@ impl Flow {
                 rtcp: false,
                 evidence: d.evidence,
                 decided_by: DecidedBy::Flow,
-                ..labelled(&d.decision, DecidedBy::Flow)
+                label: d.label,
+                component: d.component,
+                peer: d.peer,
+                port: d.port,
             }));
         }
         self.refuted
@@ -177,13 +183,19 @@ impl Flow {
     }
 
     fn decide(&mut self, decision: Decision, evidence: FlowEvidence, by: DecidedBy, from_lo: bool) {
-        let port_on_lo = (decision.side == Side::Source) == from_lo;
-        self.decided = Some(Decided {
-            decision,
+        self.set_decided(Decided {
+            label: decision.label,
+            component: decision.component,
+            peer: decision.peer,
+            port: decision.port,
+            port_on_lo: (decision.side == Side::Source) == from_lo,
             evidence,
             by,
-            port_on_lo,
         });
+    }
+
+    fn set_decided(&mut self, decided: Decided) {
+        self.decided = Some(decided);
         self.refuted = false;
         self.run = 0;
     }
@@ -208,7 +220,11 @@ impl Flow {
                 },
                 rtcp: false,
                 evidence: d.evidence,
-                ..labelled(&d.decision, d.by)
+                label: d.label,
+                component: d.component,
+                peer: d.peer,
+                port: d.port,
+                decided_by: d.by,
             }),
             None if self.refuted => {
                 Verdict::Unclassified(FlowReason::Packet(Reason::PayloadContradicts))
@@ -427,7 +443,7 @@ impl<'t> Tracker<'t> {
         let decided = match own {
             Own::Narrow(d) if d.evidence == Evidence::Confirmed => {
                 match flow.decided {
-                    Some(f) if f.decision.label == d.label => {
+                    Some(f) if f.label == d.label => {
                         if f.evidence == FlowEvidence::PortOnly {
                             flow.decide(d, FlowEvidence::Confirmed, f.by, from_lo);
                         }
@@ -464,7 +480,7 @@ impl<'t> Tracker<'t> {
                     .add(&self.config, dir, d.label, d.rtcp, packet.payload);
                 flow.staged = true;
                 match flow.decided {
-                    Some(f) if f.decision.label == d.label => {
+                    Some(f) if f.label == d.label => {
                         if agreed && f.evidence == FlowEvidence::PortOnly {
                             flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
                         }
