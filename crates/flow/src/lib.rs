@@ -100,6 +100,7 @@
 
 mod config;
 mod key;
+pub mod signalling;
 mod staging;
 mod table;
 mod tracker;

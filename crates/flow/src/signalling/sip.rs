@@ -1,0 +1,908 @@
+//! SIP messages (RFC 3261) read from a byte slice: a whole UDP datagram, or the bytes a TCP
+//! stream has delivered so far.
+//!
+//! [`parse_message`] reads the start line and the few headers the flow layer needs (Call-ID,
+//! CSeq, Content-Type, Content-Length, in full or compact form) and borrows the body. It is
+//! tri-state, as a stream needs: [`Parse::Complete`] with the bytes the message took,
+//! [`Parse::Incomplete`] when more bytes are needed, [`Parse::Invalid`] with the reason.
+//!
+//! ```
+//! use swyx_flow::signalling::sip::{parse_message, Framing, Method, Parse, StartLine};
+//!
+//! let stream = b"BYE sip:201@10.1.1.10 SIP/2.0\r\n\
+//!     i: a84b4c76e66710@pc33\r\n\
+//!     CSeq: 231 BYE\r\n\
+//!     l: 0\r\n\
+//!     \r\n\
+//!     OPTIONS sip:";
+//! let Parse::Complete(message, consumed) = parse_message(stream, Framing::Stream) else {
+//!     panic!("the BYE is whole");
+//! };
+//! assert_eq!(message.start, StartLine::Request { method: Method::Bye });
+//! assert_eq!(message.call_id, b"a84b4c76e66710@pc33");
+//! assert_eq!((message.cseq.sequence, message.cseq.method), (231, Method::Bye));
+//! assert_eq!(parse_message(&stream[consumed..], Framing::Stream), Parse::Incomplete);
+//! ```
+//!
+//! # Bounds
+//!
+//! The head (start line, headers and the empty line that ends them) must end within
+//! [`MAX_HEAD_BYTES`], and Content-Length may say at most [`MAX_CONTENT_LENGTH`]; beyond either,
+//! the message is [`Invalid::HeadTooLarge`] or [`Invalid::ContentLengthTooLarge`], so a stream
+//! that never ends its headers is given up after a bounded number of bytes. Nothing is
+//! allocated.
+//!
+//! # What is not read
+//!
+//! Line folding (a header continued on a line starting with whitespace) is deprecated and
+//! rare: a continuation line is skipped, so a folded value keeps only its first line. A
+//! multipart body is returned whole; only a body whose Content-Type is `application/sdp` is
+//! read as SDP by [`SipMessage::sdp`].
+
+use core::fmt;
+
+use super::sdp::{parse_sdp, Sdp};
+use super::{decimal, decimal_at_most, trim, trim_end};
+
+/// The most bytes the head (start line, headers, empty line) may take: 8 KiB.
+///
+/// A SIP message over UDP should fit in 1300 bytes (RFC 3261 18.1.1), and a long INVITE head
+/// with several Via and Record-Route headers takes about 2 KiB; 8 KiB is the header limit web
+/// servers use (Apache's `LimitRequestFieldSize`, nginx's header buffers), room for any real
+/// head while a stream that never ends its headers is given up early.
+pub const MAX_HEAD_BYTES: usize = 8 * 1024;
+
+/// The largest Content-Length accepted: 64 KiB, the most a UDP datagram can carry; SDP bodies
+/// are a few hundred bytes, multipart bodies a few KiB.
+pub const MAX_CONTENT_LENGTH: usize = 64 * 1024;
+
+/// How the bytes were delivered, which decides the body of a message without Content-Length
+/// (RFC 3261 18.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Framing {
+    /// One whole UDP datagram: without Content-Length, the body is the rest of the datagram;
+    /// bytes after a Content-Length's body are not part of the message.
+    Datagram,
+    /// A TCP (or TLS) stream's bytes: without Content-Length the body is empty, and the next
+    /// message starts right after the head.
+    Stream,
+}
+
+/// The outcome of a parse that may need more bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parse<T> {
+    /// A whole message, and how many bytes of the buffer it took (leading empty lines, the
+    /// head and the body).
+    Complete(T, usize),
+    /// The bytes so far are the start of a message: its head has not ended, or its body is
+    /// shorter than its Content-Length. On a stream, wait for more; a datagram that ends here
+    /// was cut (by a capture's snap length, or a sender's error).
+    Incomplete,
+    /// Not a SIP message, or one past the bounds; the reason says which.
+    Invalid(Invalid),
+}
+
+/// Why a buffer is not a SIP message this parser reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Invalid {
+    /// The first line is neither a `SIP/2.0` request line nor a status line.
+    StartLine,
+    /// A header line has no colon, or its name is not a token.
+    HeaderLine,
+    /// A header every message must have (Call-ID, CSeq) is missing.
+    MissingHeader(Header),
+    /// A header's value does not follow its grammar.
+    BadValue(Header),
+    /// A header that may appear once appears again with another value.
+    ConflictingHeader(Header),
+    /// The head did not end within [`MAX_HEAD_BYTES`].
+    HeadTooLarge,
+    /// Content-Length is over [`MAX_CONTENT_LENGTH`].
+    ContentLengthTooLarge,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Invalid::StartLine => f.write_str("the first line is not a SIP request or status line"),
+            Invalid::HeaderLine => f.write_str("a header line is not `name: value`"),
+            Invalid::MissingHeader(header) => write!(f, "the {} header is missing", header.name()),
+            Invalid::BadValue(header) => {
+                write!(f, "the {} header's value is malformed", header.name())
+            }
+            Invalid::ConflictingHeader(header) => {
+                write!(
+                    f,
+                    "the {} header appears twice with different values",
+                    header.name()
+                )
+            }
+            Invalid::HeadTooLarge => {
+                write!(f, "the headers do not end within {MAX_HEAD_BYTES} bytes")
+            }
+            Invalid::ContentLengthTooLarge => {
+                write!(f, "the Content-Length is over {MAX_CONTENT_LENGTH} bytes")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// The headers this parser reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Header {
+    /// `Call-ID`, compact `i`.
+    CallId,
+    /// `CSeq`.
+    CSeq,
+    /// `Content-Type`, compact `c`.
+    ContentType,
+    /// `Content-Length`, compact `l`.
+    ContentLength,
+}
+
+impl Header {
+    /// The header's full name, as RFC 3261 writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Header::CallId => "Call-ID",
+            Header::CSeq => "CSeq",
+            Header::ContentType => "Content-Type",
+            Header::ContentLength => "Content-Length",
+        }
+    }
+
+    /// The header a name stands for, full or compact, case-insensitive.
+    fn from_name(name: &[u8]) -> Option<Header> {
+        const NAMES: [(&[u8], Header); 7] = [
+            (b"call-id", Header::CallId),
+            (b"i", Header::CallId),
+            (b"cseq", Header::CSeq),
+            (b"content-type", Header::ContentType),
+            (b"c", Header::ContentType),
+            (b"content-length", Header::ContentLength),
+            (b"l", Header::ContentLength),
+        ];
+        NAMES
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map(|&(_, header)| header)
+    }
+}
+
+/// A SIP method. Method names are case-sensitive (RFC 3261 7.1): `invite` is [`Method::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// `INVITE`: opens a session, or changes it (a re-INVITE).
+    Invite,
+    /// `ACK`: confirms the final response to an INVITE.
+    Ack,
+    /// `BYE`: ends a session.
+    Bye,
+    /// `CANCEL`: cancels a pending request.
+    Cancel,
+    /// `UPDATE` (RFC 3311): changes a session before or after it is answered.
+    Update,
+    /// `PRACK` (RFC 3262): acknowledges a provisional response.
+    Prack,
+    /// `OPTIONS`: asks for capabilities; a keep-alive in practice.
+    Options,
+    /// `REGISTER`: binds an address of record to a contact.
+    Register,
+    /// `INFO` (RFC 6086): mid-dialog information, DTMF for instance.
+    Info,
+    /// Any other method (SUBSCRIBE, NOTIFY, MESSAGE, REFER, ...).
+    Other,
+}
+
+impl Method {
+    /// The method a token names.
+    fn from_token(token: &[u8]) -> Method {
+        match token {
+            b"INVITE" => Method::Invite,
+            b"ACK" => Method::Ack,
+            b"BYE" => Method::Bye,
+            b"CANCEL" => Method::Cancel,
+            b"UPDATE" => Method::Update,
+            b"PRACK" => Method::Prack,
+            b"OPTIONS" => Method::Options,
+            b"REGISTER" => Method::Register,
+            b"INFO" => Method::Info,
+            _ => Method::Other,
+        }
+    }
+}
+
+/// What the first line says: a request with its method, or a response with its status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StartLine {
+    /// A request line.
+    Request {
+        /// The request's method.
+        method: Method,
+    },
+    /// A status line.
+    Response {
+        /// The status code, 100 to 699.
+        code: u16,
+    },
+}
+
+/// The CSeq header: a sequence number and the method of the request it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CSeq {
+    /// The sequence number, a 32-bit unsigned integer (RFC 3261 8.1.1.5).
+    pub sequence: u32,
+    /// The request's method (a response carries its request's CSeq).
+    pub method: Method,
+}
+
+/// A SIP message, borrowing from the buffer it was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SipMessage<'a> {
+    /// The request or status line.
+    pub start: StartLine,
+    /// The Call-ID header's value, without surrounding whitespace.
+    pub call_id: &'a [u8],
+    /// The CSeq header.
+    pub cseq: CSeq,
+    /// Whether Content-Type is `application/sdp` (case-insensitive, parameters ignored).
+    pub content_is_sdp: bool,
+    /// The Content-Length header, if there is one.
+    pub content_length: Option<usize>,
+    /// The body: Content-Length bytes, or without it the rest of a datagram or nothing on a
+    /// stream (see [`Framing`]).
+    pub body: &'a [u8],
+}
+
+impl SipMessage<'_> {
+    /// The body read as SDP, if Content-Type says it is SDP and the body is not empty.
+    ///
+    /// ```
+    /// use swyx_flow::signalling::sip::{parse_message, Framing, Parse};
+    ///
+    /// let datagram = b"ACK sip:201@10.1.1.10 SIP/2.0\r\n\
+    ///     Call-ID: 1-2@10.1.1.20\r\n\
+    ///     CSeq: 1 ACK\r\n\
+    ///     Content-Type: Application/SDP; charset=utf-8\r\n\
+    ///     \r\n\
+    ///     c=IN IP4 10.1.1.20\r\n\
+    ///     m=audio 49170 RTP/AVP 8\r\n";
+    /// let Parse::Complete(message, _) = parse_message(datagram, Framing::Datagram) else {
+    ///     panic!("a whole message");
+    /// };
+    /// assert_eq!(message.sdp().unwrap().media()[0].port, 49170);
+    /// ```
+    pub fn sdp(&self) -> Option<Sdp> {
+        (self.content_is_sdp && !self.body.is_empty()).then(|| parse_sdp(self.body))
+    }
+}
+
+/// Reads one SIP message from the start of `buf`.
+///
+/// ```text
+/// SIP-message    =  Request / Response
+/// Request        =  Request-Line *( message-header ) CRLF [ message-body ]
+/// Response       =  Status-Line *( message-header ) CRLF [ message-body ]
+/// message-header =  header-name HCOLON header-value CRLF
+/// HCOLON         =  *( SP / HTAB ) ":" SWS
+/// ```
+///
+/// LF alone ends a line as well as CRLF. Empty lines before the start line (a stream's
+/// CRLF keep-alives, RFC 5626 4.4.1) are skipped and counted in the bytes consumed; they count
+/// in [`MAX_HEAD_BYTES`] too. The start line and every header line are checked as soon as they
+/// are whole, so a stream that is not SIP is [`Parse::Invalid`] after its first line.
+pub fn parse_message(buf: &[u8], framing: Framing) -> Parse<SipMessage<'_>> {
+    let mut lines = HeadLines {
+        head: &buf[..buf.len().min(MAX_HEAD_BYTES)],
+        end: 0,
+    };
+    let out_of_bytes = if buf.len() >= MAX_HEAD_BYTES {
+        Parse::Invalid(Invalid::HeadTooLarge)
+    } else {
+        Parse::Incomplete
+    };
+
+    let start = loop {
+        match lines.next() {
+            None => return out_of_bytes,
+            Some([]) => continue,
+            Some(line) => break line,
+        }
+    };
+    let Some(start) = start_line(start) else {
+        return Parse::Invalid(Invalid::StartLine);
+    };
+
+    let mut headers = Headers::default();
+    loop {
+        match lines.next() {
+            None => return out_of_bytes,
+            Some([]) => break,
+            Some(line) => {
+                if let Err(invalid) = headers.read(line) {
+                    return Parse::Invalid(invalid);
+                }
+            }
+        }
+    }
+    let head_len = lines.end;
+
+    let message = match headers.finish() {
+        Ok(message) => message,
+        Err(invalid) => return Parse::Invalid(invalid),
+    };
+    let rest = &buf[head_len..];
+    let body_len = match (message.content_length, framing) {
+        (Some(length), _) if rest.len() < length => return Parse::Incomplete,
+        (Some(length), _) => length,
+        (None, Framing::Datagram) => rest.len(),
+        (None, Framing::Stream) => 0,
+    };
+    Parse::Complete(
+        SipMessage {
+            start,
+            call_id: message.call_id,
+            cseq: message.cseq,
+            content_is_sdp: message.content_is_sdp,
+            content_length: message.content_length,
+            body: &rest[..body_len],
+        },
+        head_len + body_len,
+    )
+}
+
+/// The whole lines of the head, each without its LF or CRLF; `end` is the offset after the
+/// last line returned.
+struct HeadLines<'a> {
+    head: &'a [u8],
+    end: usize,
+}
+
+impl<'a> HeadLines<'a> {
+    /// The next whole line, or `None` if the bytes end before its LF.
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = &self.head[self.end..];
+        let lf = rest.iter().position(|&b| b == b'\n')?;
+        self.end += lf + 1;
+        let line = &rest[..lf];
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    }
+}
+
+/// Reads the start line.
+///
+/// ```text
+/// Request-Line   =  Method SP Request-URI SP SIP-Version CRLF
+/// Status-Line    =  SIP-Version SP Status-Code SP Reason-Phrase CRLF
+/// SIP-Version    =  "SIP" "/" 1*DIGIT "." 1*DIGIT
+/// Status-Code    =  3DIGIT
+/// ```
+///
+/// Only version 2.0 is read (`SIP/2.0`, case-insensitive as ABNF strings are). A status line
+/// without the space before an empty reason phrase is accepted.
+fn start_line(line: &[u8]) -> Option<StartLine> {
+    const VERSION: &[u8] = b"SIP/2.0";
+    let (first, rest) = split_at_space(line);
+    if first.eq_ignore_ascii_case(VERSION) {
+        let (code, _reason) = split_at_space(rest?);
+        if code.len() != 3 {
+            return None;
+        }
+        let code = decimal_at_most(code, 699).filter(|&code| code >= 100)?;
+        return Some(StartLine::Response { code: code as u16 });
+    }
+    let (uri, version) = split_at_space(rest?);
+    let version = version?;
+    let is_request = is_token(first) && !uri.is_empty() && version.eq_ignore_ascii_case(VERSION);
+    is_request.then(|| StartLine::Request {
+        method: Method::from_token(first),
+    })
+}
+
+/// The bytes before the first space, and those after it if there is one.
+fn split_at_space(bytes: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match bytes.iter().position(|&b| b == b' ') {
+        Some(space) => (&bytes[..space], Some(&bytes[space + 1..])),
+        None => (bytes, None),
+    }
+}
+
+/// RFC 3261 25.1: `token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")`.
+fn is_token(bytes: &[u8]) -> bool {
+    !bytes.is_empty()
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
+}
+
+/// The raw values of the headers read, before their grammar is checked.
+#[derive(Default)]
+struct Headers<'a> {
+    call_id: Option<&'a [u8]>,
+    cseq: Option<&'a [u8]>,
+    content_type: Option<&'a [u8]>,
+    content_length: Option<&'a [u8]>,
+}
+
+/// The checked values of [`Headers`].
+struct Checked<'a> {
+    call_id: &'a [u8],
+    cseq: CSeq,
+    content_is_sdp: bool,
+    content_length: Option<usize>,
+}
+
+impl<'a> Headers<'a> {
+    /// Reads one header line: `header-name HCOLON header-value`, the name a token.
+    fn read(&mut self, line: &'a [u8]) -> Result<(), Invalid> {
+        if line.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+            return Ok(()); // a folded continuation: skipped (see the module docs)
+        }
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(Invalid::HeaderLine)?;
+        let name = trim_end(&line[..colon]);
+        if !is_token(name) {
+            return Err(Invalid::HeaderLine);
+        }
+        let Some(header) = Header::from_name(name) else {
+            return Ok(());
+        };
+        let value = trim(&line[colon + 1..]);
+        let slot = match header {
+            Header::CallId => &mut self.call_id,
+            Header::CSeq => &mut self.cseq,
+            Header::ContentType => &mut self.content_type,
+            Header::ContentLength => &mut self.content_length,
+        };
+        match slot {
+            Some(seen) if *seen != value => Err(Invalid::ConflictingHeader(header)),
+            _ => {
+                *slot = Some(value);
+                Ok(())
+            }
+        }
+    }
+
+    /// Checks the values against their grammar.
+    fn finish(self) -> Result<Checked<'a>, Invalid> {
+        let call_id = self.call_id.ok_or(Invalid::MissingHeader(Header::CallId))?;
+        if call_id.is_empty() {
+            return Err(Invalid::BadValue(Header::CallId));
+        }
+        let cseq = self.cseq.ok_or(Invalid::MissingHeader(Header::CSeq))?;
+        let cseq = cseq_value(cseq).ok_or(Invalid::BadValue(Header::CSeq))?;
+        let content_length = match self.content_length {
+            None => None,
+            Some(digits) => {
+                let length = decimal(digits).ok_or(Invalid::BadValue(Header::ContentLength))?;
+                if length > MAX_CONTENT_LENGTH as u64 {
+                    return Err(Invalid::ContentLengthTooLarge);
+                }
+                Some(length as usize)
+            }
+        };
+        Ok(Checked {
+            call_id,
+            cseq,
+            content_is_sdp: self.content_type.is_some_and(is_sdp),
+            content_length,
+        })
+    }
+}
+
+/// `CSeq = "CSeq" HCOLON 1*DIGIT LWS Method`.
+fn cseq_value(value: &[u8]) -> Option<CSeq> {
+    let digits = value.iter().position(|&b| !b.is_ascii_digit())?;
+    let (sequence, rest) = value.split_at(digits);
+    let method = super::trim_start(rest);
+    if method.len() == rest.len() || !is_token(method) {
+        return None; // no whitespace between the number and the method, or no method
+    }
+    let sequence = decimal_at_most(sequence, u64::from(u32::MAX))? as u32;
+    Some(CSeq {
+        sequence,
+        method: Method::from_token(method),
+    })
+}
+
+/// Whether a Content-Type value is `application/sdp`.
+///
+/// ```text
+/// media-type     =  m-type SLASH m-subtype *(SEMI m-parameter)
+/// SLASH          =  SWS "/" SWS
+/// SEMI           =  SWS ";" SWS
+/// ```
+fn is_sdp(value: &[u8]) -> bool {
+    let media_type = value.split(|&b| b == b';').next().unwrap_or_default();
+    let mut parts = media_type.split(|&b| b == b'/').map(trim);
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(m_type), Some(subtype), None)
+            if m_type.eq_ignore_ascii_case(b"application") && subtype.eq_ignore_ascii_case(b"sdp")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swyx_classify::Label;
+
+    /// An INVITE as a SwyxIt! client sends it over UDP, with its SDP offer.
+    const INVITE: &[u8] = b"INVITE sip:201@10.1.1.10;transport=udp SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 10.1.1.20:5060;branch=z9hG4bK776asdhds;rport\r\n\
+        Max-Forwards: 70\r\n\
+        To: <sip:201@10.1.1.10>\r\n\
+        From: \"Alice\" <sip:200@10.1.1.10>;tag=1928301774\r\n\
+        Call-ID: a84b4c76e66710@10.1.1.20\r\n\
+        CSeq: 314159 INVITE\r\n\
+        Contact: <sip:200@10.1.1.20:5060>\r\n\
+        Allow: INVITE, ACK, CANCEL, BYE, UPDATE, PRACK, OPTIONS, INFO\r\n\
+        User-Agent: SwyxIt!/13.10\r\n\
+        Content-Type: application/sdp\r\n\
+        Content-Length: 205\r\n\
+        \r\n\
+        v=0\r\n\
+        o=- 1 1 IN IP4 10.1.1.20\r\n\
+        s=SwyxIt!\r\n\
+        c=IN IP4 10.1.1.20\r\n\
+        t=0 0\r\n\
+        m=audio 49170 RTP/AVP 8 0 18 101\r\n\
+        a=rtpmap:8 PCMA/8000\r\n\
+        a=rtpmap:0 PCMU/8000\r\n\
+        a=rtpmap:18 G729/8000\r\n\
+        a=rtpmap:101 telephone-event/8000\r\n";
+
+    fn complete(buf: &[u8], framing: Framing) -> (SipMessage<'_>, usize) {
+        match parse_message(buf, framing) {
+            Parse::Complete(message, consumed) => (message, consumed),
+            other => panic!("expected a whole message, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn invite_with_sdp_offer() {
+        assert_eq!(
+            INVITE.len() - INVITE.windows(4).position(|w| w == b"\r\n\r\n").unwrap() - 4,
+            205
+        );
+        let (message, consumed) = complete(INVITE, Framing::Datagram);
+        assert_eq!(consumed, INVITE.len());
+        assert_eq!(
+            message.start,
+            StartLine::Request {
+                method: Method::Invite
+            }
+        );
+        assert_eq!(message.call_id, b"a84b4c76e66710@10.1.1.20");
+        assert_eq!(
+            message.cseq,
+            CSeq {
+                sequence: 314159,
+                method: Method::Invite
+            }
+        );
+        assert!(message.content_is_sdp);
+        assert_eq!(message.content_length, Some(205));
+        assert!(message.body.starts_with(b"v=0\r\n"));
+        let sdp = message.sdp().unwrap();
+        assert_eq!(sdp.media().len(), 1);
+        assert_eq!(sdp.media()[0].label, Label::Rtp);
+        assert_eq!(sdp.media()[0].port, 49170);
+        assert_eq!(sdp.media()[0].address, Some("10.1.1.20".parse().unwrap()));
+    }
+
+    #[test]
+    fn ok_answer_with_sdp() {
+        let ok = b"SIP/2.0 200 OK\r\n\
+            Via: SIP/2.0/UDP 10.1.1.20:5060;branch=z9hG4bK776asdhds;received=10.1.1.20\r\n\
+            To: <sip:201@10.1.1.10>;tag=a6c85cf\r\n\
+            From: \"Alice\" <sip:200@10.1.1.10>;tag=1928301774\r\n\
+            Call-ID: a84b4c76e66710@10.1.1.20\r\n\
+            CSeq: 314159 INVITE\r\n\
+            Content-Type: application/sdp\r\n\
+            Content-Length: 88\r\n\
+            \r\n\
+            v=0\r\n\
+            o=- 2 2 IN IP4 10.1.1.10\r\n\
+            s=-\r\n\
+            c=IN IP4 10.1.1.10\r\n\
+            t=0 0\r\n\
+            m=audio 50100 RTP/AVP 8\r\n";
+        let (message, consumed) = complete(ok, Framing::Stream);
+        assert_eq!(consumed, ok.len());
+        assert_eq!(message.start, StartLine::Response { code: 200 });
+        assert_eq!(message.cseq.method, Method::Invite);
+        let media = message.sdp().unwrap().media()[0];
+        assert_eq!((media.label, media.port), (Label::Rtp, 50100));
+        let rtcp = media.rtcp.unwrap();
+        assert_eq!((rtcp.address, rtcp.port), (media.address, 50101));
+    }
+
+    #[test]
+    fn reinvite_offering_t38() {
+        let reinvite = b"INVITE sip:200@10.1.1.20:5060 SIP/2.0\r\n\
+            Call-ID: a84b4c76e66710@10.1.1.20\r\n\
+            CSeq: 2 INVITE\r\n\
+            Content-Type: application/sdp\r\n\
+            Content-Length: 107\r\n\
+            \r\n\
+            v=0\r\n\
+            o=- 2 3 IN IP4 10.1.1.10\r\n\
+            s=-\r\n\
+            c=IN IP4 10.1.1.10\r\n\
+            t=0 0\r\n\
+            m=image 16394 udptl t38\r\n\
+            a=T38FaxVersion:0\r\n";
+        let (message, _) = complete(reinvite, Framing::Datagram);
+        assert_eq!(message.content_length, Some(107));
+        assert_eq!(message.body.len(), 107);
+        let sdp = message.sdp().unwrap();
+        assert_eq!(sdp.media().len(), 1);
+        let fax = sdp.media()[0];
+        assert_eq!((fax.label, fax.port, fax.rtcp), (Label::T38, 16394, None));
+        assert!(!fax.is_declined());
+    }
+
+    #[test]
+    fn compact_headers_and_lf_line_ends() {
+        let message = b"MESSAGE sip:201@example.com SIP/2.0\n\
+            i: f81d4fae-7dec-11d0-a765-00a0c91e6bf6@foo.bar.com\n\
+            cseq:   7   INFO  \n\
+            C: application/SDP\n\
+            L : 4\n\
+            \n\
+            v=0\nNEXT";
+        let (parsed, consumed) = complete(message, Framing::Stream);
+        assert_eq!(
+            parsed.start,
+            StartLine::Request {
+                method: Method::Other
+            }
+        );
+        assert_eq!(
+            parsed.call_id,
+            b"f81d4fae-7dec-11d0-a765-00a0c91e6bf6@foo.bar.com"
+        );
+        assert_eq!(
+            parsed.cseq,
+            CSeq {
+                sequence: 7,
+                method: Method::Info
+            }
+        );
+        assert!(parsed.content_is_sdp);
+        assert_eq!(parsed.body, b"v=0\n");
+        assert_eq!(&message[consumed..], b"NEXT");
+    }
+
+    #[test]
+    fn content_type_parameters_and_case_are_ignored_but_other_types_are_not_sdp() {
+        for (value, sdp) in [
+            (&b"application/sdp"[..], true),
+            (b"Application / SDP ; charset=UTF-8", true),
+            (b"application/sdp-extra", false),
+            (b"multipart/mixed;boundary=unique-boundary-1", false),
+            (b"application", false),
+            (b"", false),
+        ] {
+            assert_eq!(is_sdp(value), sdp, "{}", String::from_utf8_lossy(value));
+        }
+    }
+
+    #[test]
+    fn without_content_length_a_datagram_body_is_the_rest_and_a_stream_body_is_empty() {
+        let buf = b"OPTIONS sip:10.1.1.10 SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\nrest";
+        let (datagram, consumed) = complete(buf, Framing::Datagram);
+        assert_eq!(
+            (datagram.body, consumed, datagram.content_length),
+            (&b"rest"[..], buf.len(), None)
+        );
+        let (stream, consumed) = complete(buf, Framing::Stream);
+        assert_eq!((stream.body, consumed), (&b""[..], buf.len() - 4));
+    }
+
+    #[test]
+    fn a_datagram_keeps_only_content_length_bytes_of_body() {
+        let buf = b"SIP/2.0 180 Ringing\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nl: 2\r\n\r\nabcdef";
+        let (message, consumed) = complete(buf, Framing::Datagram);
+        assert_eq!((message.body, consumed), (&b"ab"[..], buf.len() - 4));
+    }
+
+    #[test]
+    fn truncated_body_or_head_is_incomplete() {
+        let cut = &INVITE[..INVITE.len() - 1];
+        assert_eq!(parse_message(cut, Framing::Datagram), Parse::Incomplete);
+        assert_eq!(parse_message(cut, Framing::Stream), Parse::Incomplete);
+        let head_end = INVITE.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        assert_eq!(
+            parse_message(&INVITE[..head_end + 2], Framing::Stream),
+            Parse::Incomplete
+        );
+        assert_eq!(
+            parse_message(&INVITE[..head_end + 3], Framing::Stream),
+            Parse::Incomplete
+        );
+        assert_eq!(parse_message(b"", Framing::Stream), Parse::Incomplete);
+        assert_eq!(
+            parse_message(b"INVITE sip:", Framing::Stream),
+            Parse::Incomplete
+        );
+    }
+
+    #[test]
+    fn keepalive_crlfs_before_a_message_are_skipped() {
+        assert_eq!(
+            parse_message(b"\r\n\r\n", Framing::Stream),
+            Parse::Incomplete
+        );
+        let buf = b"\r\n\r\nACK sip:a SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 ACK\r\n\r\n";
+        let (message, consumed) = complete(buf, Framing::Stream);
+        assert_eq!(
+            (message.start, consumed),
+            (
+                StartLine::Request {
+                    method: Method::Ack
+                },
+                buf.len()
+            )
+        );
+    }
+
+    #[test]
+    fn head_that_does_not_end_within_the_bound_is_too_large() {
+        const ROUTE: &[u8] = b"Record-Route: <sip:10.1.1.1;lr>\r\n";
+        let mut buf = b"INVITE sip:a SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n".to_vec();
+        while buf.len() + 2 * ROUTE.len() < MAX_HEAD_BYTES {
+            buf.extend_from_slice(ROUTE);
+        }
+        assert_eq!(parse_message(&buf, Framing::Stream), Parse::Incomplete);
+        let mut whole = buf.clone();
+        whole.extend_from_slice(b"\r\n");
+        assert!(matches!(
+            parse_message(&whole, Framing::Stream),
+            Parse::Complete(..)
+        ));
+        buf.resize(MAX_HEAD_BYTES, b'a');
+        assert_eq!(
+            parse_message(&buf, Framing::Stream),
+            Parse::Invalid(Invalid::HeadTooLarge)
+        );
+        // A head ending just past the bound is too large even when its end is in the buffer.
+        buf.extend_from_slice(b"\r\n\r\n");
+        assert_eq!(
+            parse_message(&buf, Framing::Stream),
+            Parse::Invalid(Invalid::HeadTooLarge)
+        );
+    }
+
+    #[test]
+    fn content_length_over_the_bound_is_too_large() {
+        let at_bound = format!(
+            "BYE sip:a SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 BYE\r\nl: {MAX_CONTENT_LENGTH}\r\n\r\n"
+        );
+        assert_eq!(
+            parse_message(at_bound.as_bytes(), Framing::Stream),
+            Parse::Incomplete
+        );
+        for length in [
+            (MAX_CONTENT_LENGTH + 1).to_string(),
+            "99999999999999999999999999999".to_string(),
+        ] {
+            let buf = format!("BYE sip:a SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 BYE\r\nContent-Length: {length}\r\n\r\n");
+            assert_eq!(
+                parse_message(buf.as_bytes(), Framing::Stream),
+                Parse::Invalid(Invalid::ContentLengthTooLarge)
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_messages_say_why() {
+        let cases: [(&[u8], Invalid); 12] = [
+            (b"GET / HTTP/1.1\r\n", Invalid::StartLine),
+            (b"SIP/2.0 2000 OK\r\n", Invalid::StartLine),
+            (b"SIP/2.0 099 Low\r\n", Invalid::StartLine),
+            (b"SIP/3.0 200 OK\r\n", Invalid::StartLine),
+            (b"INVITE  SIP/2.0\r\n", Invalid::StartLine),
+            (
+                b"INVITE sip:a SIP/2.0\r\nno colon here\r\n",
+                Invalid::HeaderLine,
+            ),
+            (
+                b"INVITE sip:a SIP/2.0\r\n: empty name\r\n",
+                Invalid::HeaderLine,
+            ),
+            (
+                b"INVITE sip:a SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n",
+                Invalid::MissingHeader(Header::CallId),
+            ),
+            (
+                b"INVITE sip:a SIP/2.0\r\ni: x\r\n\r\n",
+                Invalid::MissingHeader(Header::CSeq),
+            ),
+            (
+                b"INVITE sip:a SIP/2.0\r\ni: x\r\nCSeq: 4294967296 INVITE\r\n\r\n",
+                Invalid::BadValue(Header::CSeq),
+            ),
+            (
+                b"INVITE sip:a SIP/2.0\r\ni: x\r\nCSeq: 1 INVITE\r\nl: 1e3\r\n\r\n",
+                Invalid::BadValue(Header::ContentLength),
+            ),
+            (
+                b"INVITE sip:a SIP/2.0\r\ni: x\r\nCall-ID: y\r\n",
+                Invalid::ConflictingHeader(Header::CallId),
+            ),
+        ];
+        for (buf, why) in cases {
+            assert_eq!(
+                parse_message(buf, Framing::Stream),
+                Parse::Invalid(why),
+                "{}",
+                String::from_utf8_lossy(buf)
+            );
+        }
+        for cseq in [&b"1INVITE"[..], b"INVITE", b"1", b"1 ", b"-1 INVITE"] {
+            assert_eq!(cseq_value(cseq), None, "{}", String::from_utf8_lossy(cseq));
+        }
+        assert_eq!(
+            cseq_value(b"4294967295 BYE"),
+            Some(CSeq {
+                sequence: u32::MAX,
+                method: Method::Bye
+            })
+        );
+    }
+
+    #[test]
+    fn repeated_single_headers_with_one_value_are_accepted() {
+        let buf = b"SIP/2.0 100 Trying\r\nCall-ID: x\r\ni: x\r\nCSeq: 1 INVITE\r\nl: 0\r\nContent-Length: 0\r\n\r\n";
+        assert!(matches!(
+            parse_message(buf, Framing::Stream),
+            Parse::Complete(..)
+        ));
+    }
+
+    #[test]
+    fn every_listed_method_is_recognised_and_method_names_are_case_sensitive() {
+        for (token, method) in [
+            (&b"INVITE"[..], Method::Invite),
+            (b"ACK", Method::Ack),
+            (b"BYE", Method::Bye),
+            (b"CANCEL", Method::Cancel),
+            (b"UPDATE", Method::Update),
+            (b"PRACK", Method::Prack),
+            (b"OPTIONS", Method::Options),
+            (b"REGISTER", Method::Register),
+            (b"INFO", Method::Info),
+            (b"SUBSCRIBE", Method::Other),
+            (b"invite", Method::Other),
+        ] {
+            assert_eq!(Method::from_token(token), method);
+        }
+    }
+
+    #[test]
+    fn folded_continuation_lines_are_skipped() {
+        let buf = b"SIP/2.0 200 OK\r\nSubject: a\r\n  folded\r\nCall-ID: x\r\nCSeq: 9 BYE\r\n\r\n";
+        let (message, _) = complete(buf, Framing::Stream);
+        assert_eq!(message.call_id, b"x");
+    }
+
+    #[test]
+    fn invalid_reads_as_a_sentence() {
+        assert_eq!(
+            Invalid::MissingHeader(Header::CallId).to_string(),
+            "the Call-ID header is missing"
+        );
+        assert_eq!(
+            Invalid::HeadTooLarge.to_string(),
+            "the headers do not end within 8192 bytes"
+        );
+    }
+}
