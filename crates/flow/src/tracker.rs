@@ -3,7 +3,8 @@
 use std::collections::VecDeque;
 
 use swyx_classify::{
-    Classification, Classifier, Decision, Evidence, Label, Outcome, Packet, Reason, Side, Transport,
+    Classification, Classifier, Component, Decision, Evidence, Label, Outcome, Packet, Reason,
+    Side, Transport,
 };
 
 use crate::config::Config;
