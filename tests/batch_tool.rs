@@ -90,7 +90,7 @@ fn tally(packets: &[ScenarioPacket]) -> Tally {
     let mut tally = Tally::default();
     for packet in packets {
         let bytes = packet.frame.len() as u64;
-        let entry = match packet.expected {
+        let entry = match packet.flow_expected {
             Expected::Labelled(label, component) => tally
                 .labelled
                 .entry((label.id().to_owned(), component.id().to_owned()))
@@ -108,7 +108,10 @@ fn tally(packets: &[ScenarioPacket]) -> Tally {
     let mut flows: HashMap<Conversation, Vec<Expected>> = HashMap::new();
     for packet in packets {
         if let Some(conversation) = packet.conversation {
-            flows.entry(conversation).or_default().push(packet.expected);
+            flows
+                .entry(conversation)
+                .or_default()
+                .push(packet.flow_expected);
         }
     }
     tally.flows = flows.len();
@@ -349,7 +352,7 @@ fn packets_gives_one_json_line_per_record_in_file_order() {
     for (index, (line, packet)) in lines.iter().zip(&packets).enumerate() {
         assert_eq!(line["index"], index as u64);
         assert_eq!(line["len"], packet.frame.len() as u64);
-        let (label, component, reason) = match packet.expected {
+        let (label, component, reason) = match packet.flow_expected {
             Expected::Labelled(l, c) => (Value::from(l.id()), Value::from(c.id()), Value::Null),
             Expected::Unclassified(r) => (Value::Null, Value::Null, Value::from(r.id())),
         };
@@ -371,7 +374,9 @@ fn packets_gives_one_json_line_per_record_in_file_order() {
     let first_t38 = find(&|p| matches!(p.expected, Expected::Labelled(Label::T38, _)));
     assert_eq!(lines[first_t38]["label"], "t38");
     assert_eq!(lines[first_t38]["component"], Component::SwyxGate.id());
-    assert_eq!(lines[first_t38]["evidence"], "confirmed");
+    // The fax's SDP announced the port: signalled, and the UDPTL payload matches.
+    assert_eq!(lines[first_t38]["evidence"], "signalled");
+    assert_eq!(lines[first_t38]["decided_by"], "signalling");
     assert_eq!(
         (&lines[first_t38]["sport"], &lines[first_t38]["dport"]),
         (&Value::from(52_010), &Value::from(4000))

@@ -44,6 +44,11 @@ pub struct Config {
     /// On a labelled UDP flow, datagrams in a row whose payload does not match its label
     /// (each keeps its own verdict) before the label's span ends. Default 4.
     pub disagreeing_run: u8,
+    /// Most expected flows (SDP media, FTP data connections) remembered; past it the oldest
+    /// goes. Default 4,096.
+    pub max_expectations: usize,
+    /// An expectation not met within this long (capture time) is forgotten. Default 300 s.
+    pub expectation_ns: u64,
 }
 
 impl Default for Config {
@@ -60,6 +65,8 @@ impl Default for Config {
             udptl_agreeing: 3,
             other_agreeing: 2,
             disagreeing_run: 4,
+            max_expectations: 4096,
+            expectation_ns: 300 * SECOND,
         }
     }
 }

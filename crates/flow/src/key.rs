@@ -81,6 +81,15 @@ impl FlowKey {
         Some((key, src_is_lo))
     }
 
+    /// The low (`true`) or high end's address and port, as the key holds them.
+    pub(crate) fn raw_end(&self, lo: bool) -> (u128, u16) {
+        if lo {
+            (self.lo_addr, self.lo_port)
+        } else {
+            (self.hi_addr, self.hi_port)
+        }
+    }
+
     pub(crate) fn transport(&self) -> Transport {
         if self.kind & !V6 == Transport::Tcp as u8 {
             Transport::Tcp
@@ -121,4 +130,12 @@ fn v4(addr: &[u8]) -> Option<u128> {
 #[inline]
 fn v6(addr: &[u8]) -> Option<u128> {
     Some(u128::from_be_bytes(*addr.first_chunk::<16>()?))
+}
+
+/// An address as the keys hold it.
+pub(crate) fn raw_addr(addr: IpAddr) -> u128 {
+    match addr {
+        IpAddr::V4(v4) => u128::from(u32::from(v4)) << 96,
+        IpAddr::V6(v6) => u128::from(v6),
+    }
 }

@@ -99,6 +99,7 @@
 #![deny(missing_docs)]
 
 mod config;
+mod expect;
 mod key;
 pub mod signalling;
 mod staging;
@@ -110,6 +111,6 @@ pub use config::Config;
 pub use key::Endpoint;
 pub use tracker::{Stats, Tracker};
 pub use verdict::{
-    Addressing, Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord,
+    Addressing, CallId, Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord,
     Labelled, PacketVerdict, Sink, Verdict,
 };

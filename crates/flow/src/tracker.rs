@@ -8,11 +8,14 @@ use swyx_classify::{
 };
 
 use crate::config::Config;
-use crate::key::FlowKey;
+use crate::expect::{Expectation, Expectations, Place};
+use crate::key::{raw_addr, FlowKey};
+use crate::signalling::ftp::parse_ftp_line;
+use crate::signalling::sip::{parse_message, Framing, Method, Parse, StartLine};
 use crate::staging::Staging;
 use crate::table::{Linked, Links, Table, CLOSING_LIST, LISTS, TCP_LIST, UDP_LIST};
 use crate::verdict::{
-    Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord, Labelled,
+    CallId, Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord, Labelled,
     PacketVerdict, Sink, Verdict,
 };
 
@@ -140,6 +143,18 @@ struct Flow {
     run_first: (u64, u64),
     /// The span's first packet on its own (the flow's verdict if nothing else decides).
     first_own: Verdict,
+    /// What announced the flow, once an expectation matched it.
+    signal: Option<Signal>,
+    /// The expectations' generation the flow last looked them up at.
+    looked: u64,
+}
+
+/// What announced a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Signal {
+    announced_by: u64,
+    call_id: Option<CallId>,
+    ftp_data: bool,
 }
 
 impl Linked for Flow {
@@ -249,6 +264,9 @@ impl Flow {
             last_ns: self.last_ns,
             first_index: self.first_index,
             after_eviction: self.after_eviction,
+            announced_by: self.signal.map(|s| FlowId(s.announced_by)),
+            call_id: self.signal.and_then(|s| s.call_id),
+            ftp_data: self.signal.is_some_and(|s| s.ftp_data),
         }
     }
 }
@@ -312,6 +330,7 @@ pub struct Tracker<'t> {
     now: u64,
     next_sweep: u64,
     evicted_keys: Vec<u64>,
+    expectations: Expectations,
     stats: Stats,
 }
 
@@ -326,9 +345,10 @@ impl<'t> Tracker<'t> {
     /// A tracker that re-classifies TCP message starts with `classifier` (the one the caller
     /// classifies packets with) and keeps within `config`'s bounds.
     pub fn new(classifier: Classifier<'t>, config: Config) -> Tracker<'t> {
-        let held_bytes = config
-            .hold_packets
-            .saturating_mul(core::mem::size_of::<Held>());
+        let held_bytes = (config.hold_packets + 1).saturating_mul(core::mem::size_of::<Held>())
+            + config
+                .max_expectations
+                .saturating_mul(2 * core::mem::size_of::<(Place, Expectation)>());
         let per_flow = core::mem::size_of::<Flow>() + 4 + 12;
         let max_flows = config
             .memory_budget
@@ -344,6 +364,7 @@ impl<'t> Tracker<'t> {
             now: 0,
             next_sweep: 0,
             evicted_keys: Vec::new(),
+            expectations: Expectations::new(config.max_expectations, config.expectation_ns),
             stats: Stats {
                 max_flows: max_flows.max(1),
                 ..Stats::default()
@@ -362,6 +383,7 @@ impl<'t> Tracker<'t> {
             live_flows: self.table.len(),
             held: self.held.len(),
             memory: self.table.memory()
+                + self.expectations.memory()
                 + self.held.capacity() * core::mem::size_of::<Held>()
                 + self.evicted_keys.capacity() * 8,
             ..self.stats
@@ -441,96 +463,105 @@ impl<'t> Tracker<'t> {
         let mut end_span = false;
         let mut split = None;
         let run = self.config.disagreeing_run;
-        let decided = match own {
-            Own::Narrow(d) if d.evidence == Evidence::Confirmed => {
-                match flow.decided {
-                    Some(f) if f.label == d.label => {
-                        if f.evidence == FlowEvidence::PortOnly {
-                            flow.decide(d, FlowEvidence::Confirmed, f.by, from_lo);
+        let announced = self.announced(slot, &packet, from_lo, &own);
+        let flow = self.table.get_mut(slot);
+        let decided = if let Some((verdict, before, new)) = announced {
+            split = before;
+            settle = Some(if new { Settle::Carry } else { Settle::Fallback });
+            Some(verdict)
+        } else {
+            match own {
+                Own::Narrow(d) if d.evidence == Evidence::Confirmed => {
+                    match flow.decided {
+                        Some(f) if f.label == d.label => {
+                            if f.evidence == FlowEvidence::PortOnly {
+                                flow.decide(d, FlowEvidence::Confirmed, f.by, from_lo);
+                            }
+                            flow.run = 0;
                         }
-                        flow.run = 0;
+                        Some(f) if f.evidence == FlowEvidence::PortOnly => {
+                            end_span = true;
+                        }
+                        Some(_) => {
+                            flow.run = flow.run.saturating_add(1);
+                            end_span = flow.run >= run;
+                        }
+                        None => {
+                            split = flow.split_record(run);
+                            flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Packet, from_lo);
+                            settle = Some(Settle::Carry);
+                        }
                     }
-                    Some(f) if f.evidence == FlowEvidence::PortOnly => {
-                        end_span = true;
-                    }
-                    Some(_) => {
-                        flow.run = flow.run.saturating_add(1);
-                        end_span = flow.run >= run;
-                    }
+                    Some(own.fallback())
+                }
+                Own::Narrow(d) => match flow.carried(from_lo) {
+                    Some(carried) => Some(carried),
+                    None if flow.awaiting_start() || flow.staged => None,
                     None => {
                         split = flow.split_record(run);
-                        flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Packet, from_lo);
+                        flow.decide(d, FlowEvidence::PortOnly, DecidedBy::Packet, from_lo);
                         settle = Some(Settle::Carry);
+                        Some(own.fallback())
                     }
-                }
-                Some(own.fallback())
-            }
-            Own::Narrow(d) => match flow.carried(from_lo) {
-                Some(carried) => Some(carried),
-                None if flow.awaiting_start() || flow.staged => None,
-                None => {
-                    split = flow.split_record(run);
-                    flow.decide(d, FlowEvidence::PortOnly, DecidedBy::Packet, from_lo);
-                    settle = Some(Settle::Carry);
-                    Some(own.fallback())
-                }
-            },
-            Own::Staged(d) => {
-                let agreed = flow
-                    .staging
-                    .add(&self.config, dir, d.label, d.rtcp, packet.payload);
-                flow.staged = true;
-                match flow.decided {
-                    Some(f) if f.label == d.label => {
-                        if agreed && f.evidence == FlowEvidence::PortOnly {
-                            flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
+                },
+                Own::Staged(d) => {
+                    let agreed =
+                        flow.staging
+                            .add(&self.config, dir, d.label, d.rtcp, packet.payload);
+                    flow.staged = true;
+                    match flow.decided {
+                        Some(f) if f.label == d.label => {
+                            if agreed && f.evidence == FlowEvidence::PortOnly {
+                                flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
+                            }
+                            // Packets of another label held in the run were strays: their own.
+                            flow.run = 0;
+                            settle = Some(Settle::Fallback);
+                            flow.carried(from_lo)
+                                .map(|v| confirmed(v, d.rtcp, f.evidence))
                         }
-                        // Packets of another label held in the run were strays: their own.
-                        flow.run = 0;
-                        settle = Some(Settle::Fallback);
-                        flow.carried(from_lo)
-                            .map(|v| confirmed(v, d.rtcp, f.evidence))
+                        Some(_) => {
+                            // Another label while the flow has one: held until the run decides
+                            // whether the flow switched (a fax after a re-INVITE) or not.
+                            flow.run = flow.run.saturating_add(1);
+                            end_span = flow.run >= run;
+                            None
+                        }
+                        None if agreed => {
+                            split = flow.split_record(run);
+                            flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
+                            settle = Some(Settle::Carry);
+                            flow.carried(from_lo)
+                                .map(|v| confirmed(v, d.rtcp, FlowEvidence::Confirmed))
+                        }
+                        None => None,
                     }
+                }
+                Own::None(reason) => match flow.decided {
+                    Some(_) if tcp => flow.carried(from_lo),
                     Some(_) => {
-                        // Another label while the flow has one: held until the run decides
-                        // whether the flow switched (a fax after a re-INVITE) or not.
+                        // A datagram that matches none of the rows' labels: evidence against the
+                        // flow's label, so it keeps its own verdict; a run of them ends the span.
                         flow.run = flow.run.saturating_add(1);
                         end_span = flow.run >= run;
-                        None
+                        Some(own.fallback())
                     }
-                    None if agreed => {
-                        split = flow.split_record(run);
-                        flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
+                    None if flow.refuted => flow.carried(from_lo),
+                    None if message_start && reason == Reason::PayloadContradicts => {
+                        // A message start that contradicts every row: not this protocol.
+                        flow.refuted = true;
                         settle = Some(Settle::Carry);
-                        flow.carried(from_lo)
-                            .map(|v| confirmed(v, d.rtcp, FlowEvidence::Confirmed))
+                        Some(own.fallback())
                     }
-                    None => None,
-                }
+                    None if flow.awaiting_start() || (tcp && flow.staged) => None,
+                    None => {
+                        flow.quiet += 1;
+                        Some(own.fallback())
+                    }
+                },
             }
-            Own::None(reason) => match flow.decided {
-                Some(_) if tcp => flow.carried(from_lo),
-                Some(_) => {
-                    // A datagram that matches none of the rows' labels: evidence against the
-                    // flow's label, so it keeps its own verdict; a run of them ends the span.
-                    flow.run = flow.run.saturating_add(1);
-                    end_span = flow.run >= run;
-                    Some(own.fallback())
-                }
-                None if flow.refuted => flow.carried(from_lo),
-                None if message_start && reason == Reason::PayloadContradicts => {
-                    // A message start that contradicts every row: not this protocol.
-                    flow.refuted = true;
-                    settle = Some(Settle::Carry);
-                    Some(own.fallback())
-                }
-                None if flow.awaiting_start() || (tcp && flow.staged) => None,
-                None => {
-                    flow.quiet += 1;
-                    Some(own.fallback())
-                }
-            },
         };
+        let flow_id = flow.id;
         if flow.run > 0 && flow.decided.is_some() {
             // A packet that disagrees with the flow's label: counted apart in case it starts a
             // run that ends the span (the run's packets then start the next span).
@@ -578,6 +609,7 @@ impl<'t> Tracker<'t> {
         if let Some(record) = split {
             self.split_span(slot, record, from_lo, (time_ns, index, wire_len), sink);
         }
+        self.read_signalling(flow_id, &packet, &own, tcp);
         if let Some(how) = settle {
             self.settle(slot, how);
         }
@@ -586,6 +618,196 @@ impl<'t> Tracker<'t> {
         }
         if !self.held.is_empty() {
             self.drain(sink, false);
+        }
+    }
+
+    /// Signalling's say on this packet: for a flow an announcement matches (or matched), the
+    /// packet's verdict, and the record of the span before when the match changes the flow's
+    /// label, and whether the flow was decided just now (its held packets then carry the
+    /// label). `None` when no announcement applies, or the payload is none of what signalling
+    /// announces (the announcement alone labels nothing).
+    fn announced(
+        &mut self,
+        slot: u32,
+        packet: &Packet<'_>,
+        from_lo: bool,
+        own: &Own,
+    ) -> Option<(Verdict, Option<FlowRecord>, bool)> {
+        let now = self.now;
+        let run = self.config.disagreeing_run;
+        let flow = self.table.get_mut(slot);
+        if let (Some(signal), Some(d)) = (flow.signal, flow.decided) {
+            if d.by == DecidedBy::Signalling {
+                // The payload decides between the media signalling announces: a stray RTP
+                // packet on a fax port is RTP, and leaves the flow's label alone.
+                let (label, rtcp) = announced_payload(signal.ftp_data, packet)?;
+                flow.run = 0;
+                let verdict = flow.carried(from_lo).map(|v| match v {
+                    Verdict::Labelled(l) => Verdict::Labelled(Labelled {
+                        label,
+                        rtcp,
+                        evidence: FlowEvidence::Signalled,
+                        decided_by: DecidedBy::Signalling,
+                        ..l
+                    }),
+                    other => other,
+                })?;
+                return Some((verdict, None, false));
+            }
+        }
+        if self.expectations.is_empty() || flow.looked == self.expectations.generation {
+            return None;
+        }
+        let tcp = packet.transport == Transport::Tcp;
+        let found = [true, false].into_iter().find_map(|lo| {
+            let (addr, port) = flow.key.raw_end(lo);
+            let place = Place { addr, port, tcp };
+            self.expectations.get(&place, now).map(|e| (*e, lo, port))
+        });
+        let Some((expectation, port_on_lo, port)) = found else {
+            flow.looked = self.expectations.generation;
+            return None;
+        };
+        let (label, rtcp) = announced_payload(expectation.ftp_data, packet)?;
+        flow.looked = self.expectations.generation;
+        let matrix_component = match own {
+            Own::Narrow(d) | Own::Staged(d) => Some(d.component),
+            Own::None(_) => None,
+        };
+        let component = expectation.component.or(matrix_component)?;
+        // The row the matrix would have picked, when it names another component: the peer.
+        let peer = matrix_component.filter(|&c| c != component);
+        // The span so far ends here if it had another label, or handed packets out unlabelled.
+        let before = match flow.decided {
+            Some(d) if d.label != label || d.by != DecidedBy::Signalling => {
+                Some(flow.record(EndReason::LabelChanged))
+            }
+            Some(_) => None,
+            None => flow.split_record(run),
+        };
+        flow.signal = Some(Signal {
+            announced_by: expectation.announced_by,
+            call_id: (!expectation.ftp_data).then_some(expectation.call_id),
+            ftp_data: expectation.ftp_data,
+        });
+        flow.set_decided(Decided {
+            label,
+            component,
+            peer,
+            port,
+            port_on_lo,
+            evidence: FlowEvidence::Signalled,
+            by: DecidedBy::Signalling,
+        });
+        let verdict = flow
+            .carried(from_lo)
+            .map(|v| signalled(confirmed(v, rtcp, FlowEvidence::Signalled)))?;
+        Some((verdict, before, true))
+    }
+
+    /// Reads what a SIP message's SDP or an FTP control line announces, and what ends a
+    /// dialog's announcements.
+    fn read_signalling(&mut self, flow_id: u64, packet: &Packet<'_>, own: &Own, tcp: bool) {
+        let decision = match own {
+            Own::Narrow(d) | Own::Staged(d) if d.evidence == Evidence::Confirmed => *d,
+            _ => return,
+        };
+        let Some(src) = packet.src_ip().map(raw_addr) else {
+            return;
+        };
+        match decision.label {
+            Label::Sip => self.read_sip(flow_id, packet, &decision, src, tcp),
+            Label::Ftp if tcp => {
+                for line in packet.payload.split(|&b| b == b'\n') {
+                    let Some(announcement) = parse_ftp_line(line) else {
+                        continue;
+                    };
+                    let place = Place {
+                        addr: announcement.address.map_or(src, raw_addr),
+                        port: announcement.port,
+                        tcp: true,
+                    };
+                    let expectation = Expectation {
+                        label: Label::Ftp,
+                        component: Some(decision.component),
+                        ftp_data: true,
+                        announced_by: flow_id,
+                        call_id: CallId::new(b""),
+                        announcer: src,
+                        created_ns: self.now,
+                    };
+                    self.expectations.insert(place, expectation);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A SIP message: its SDP announces media, BYE, CANCEL and a failed INVITE end its
+    /// dialog's announcements.
+    fn read_sip(
+        &mut self,
+        flow_id: u64,
+        packet: &Packet<'_>,
+        decision: &Decision,
+        src: u128,
+        tcp: bool,
+    ) {
+        let framing = if tcp {
+            Framing::Stream
+        } else {
+            Framing::Datagram
+        };
+        let Parse::Complete(message, _) = parse_message(packet.payload, framing) else {
+            return;
+        };
+        let call_id = CallId::new(message.call_id);
+        let failed_invite = matches!(message.start, StartLine::Response { code } if code >= 300)
+            && message.cseq.method == Method::Invite;
+        let ends = matches!(
+            message.start,
+            StartLine::Request {
+                method: Method::Bye | Method::Cancel
+            }
+        );
+        if ends || failed_invite {
+            self.expectations.end_dialog(&call_id);
+            return;
+        }
+        let Some(sdp) = message.sdp() else { return };
+        // The announcing side: the deciding row's component where it sits on the sender's
+        // side, else the component the sender's port attributes.
+        let component = if decision.component_side() == Side::Source {
+            Some(decision.component)
+        } else {
+            decision.peer
+        };
+        self.expectations.replace_side(&call_id, src);
+        for media in sdp.media().iter().filter(|m| !m.is_declined()) {
+            let addr = media.address.map_or(src, raw_addr);
+            if addr == 0 {
+                continue; // c=IN IP4 0.0.0.0: on hold
+            }
+            let expectation = Expectation {
+                label: media.label,
+                component,
+                ftp_data: false,
+                announced_by: flow_id,
+                call_id,
+                announcer: src,
+                created_ns: self.now,
+            };
+            let rtcp = media
+                .rtcp
+                .map(|rtcp| (rtcp.address.map_or(addr, raw_addr), rtcp.port));
+            for (addr, port) in [Some((addr, media.port)), rtcp].into_iter().flatten() {
+                let place = Place {
+                    addr,
+                    port,
+                    tcp: false,
+                };
+                self.expectations.insert(place, expectation);
+            }
         }
     }
 
@@ -670,6 +892,8 @@ impl<'t> Tracker<'t> {
             run: 0,
             decided: None,
             first_own: Verdict::Unclassified(FlowReason::Undecided),
+            signal: None,
+            looked: u64::MAX,
             refuted: false,
             staged: false,
             quiet: 0,
@@ -955,6 +1179,37 @@ impl<'t> Tracker<'t> {
             });
             self.drain(sink, false);
         }
+    }
+}
+
+/// What an announced flow's packet carries: for an FTP data connection anything is FTP; for
+/// media the payload decides, whatever the announcement said (a declined T.38 offer leaves
+/// RTP on its port): UDPTL is T.38, RTP or RTCP is RTP; anything else is none of it.
+fn announced_payload(ftp_data: bool, packet: &Packet<'_>) -> Option<(Label, bool)> {
+    use swyx_classify::signature;
+    if ftp_data {
+        return Some((Label::Ftp, false));
+    }
+    let (p, n) = (packet.payload, packet.payload_len as usize);
+    if signature::rtp(p, n) {
+        Some((Label::Rtp, false))
+    } else if signature::rtcp(p, n) {
+        Some((Label::Rtp, true))
+    } else if signature::udptl(p, n) {
+        Some((Label::T38, false))
+    } else {
+        None
+    }
+}
+
+/// A carried verdict as signalling's.
+fn signalled(verdict: Verdict) -> Verdict {
+    match verdict {
+        Verdict::Labelled(l) => Verdict::Labelled(Labelled {
+            decided_by: DecidedBy::Signalling,
+            ..l
+        }),
+        other => other,
     }
 }
 

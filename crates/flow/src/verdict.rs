@@ -19,6 +19,9 @@ impl fmt::Display for FlowId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum FlowEvidence {
+    /// Signalling announced the flow (SDP media, an FTP data connection), and its payload
+    /// matches what was announced.
+    Signalled,
     /// Payloads match the label's signature: the packet's own on a narrow row, or, on a
     /// broad row, enough of the flow's packets that agree (see the crate docs).
     Confirmed,
@@ -27,9 +30,10 @@ pub enum FlowEvidence {
 }
 
 impl FlowEvidence {
-    /// `"confirmed"` or `"port_only"`.
+    /// `"signalled"`, `"confirmed"` or `"port_only"`.
     pub const fn id(self) -> &'static str {
         match self {
+            FlowEvidence::Signalled => "signalled",
             FlowEvidence::Confirmed => "confirmed",
             FlowEvidence::PortOnly => "port_only",
         }
@@ -45,14 +49,17 @@ pub enum DecidedBy {
     /// Other packets of the same flow: a packet without evidence of its own carries its
     /// flow's label, and packets on broad rows are labelled once enough of them agree.
     Flow,
+    /// Another flow's signalling announced this one ([`FlowRecord::announced_by`]).
+    Signalling,
 }
 
 impl DecidedBy {
-    /// `"packet"` or `"flow"`.
+    /// `"packet"`, `"flow"` or `"signalling"`.
     pub const fn id(self) -> &'static str {
         match self {
             DecidedBy::Packet => "packet",
             DecidedBy::Flow => "flow",
+            DecidedBy::Signalling => "signalling",
         }
     }
 }
@@ -277,6 +284,53 @@ pub struct FlowRecord {
     /// The same 5-tuple was evicted before (the table remembers a bounded number of evicted
     /// keys, so a flow evicted long ago may not be marked).
     pub after_eviction: bool,
+    /// The flow whose signalling announced this one (its SDP, its FTP control connection).
+    pub announced_by: Option<FlowId>,
+    /// The SIP dialog whose SDP announced it.
+    pub call_id: Option<CallId>,
+    /// An FTP data connection.
+    pub ftp_data: bool,
+}
+
+/// A SIP Call-ID as the flow rows name it: its first 48 bytes (longer ones are cut, which
+/// keeps rows `Copy` and memory bounded; Call-IDs are mostly 20 to 40 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CallId {
+    len: u8,
+    bytes: [u8; CallId::MAX],
+}
+
+impl CallId {
+    /// Most bytes kept.
+    pub const MAX: usize = 48;
+
+    /// The first [`CallId::MAX`] bytes of `call_id`.
+    pub fn new(call_id: &[u8]) -> CallId {
+        let len = call_id.len().min(CallId::MAX);
+        let mut bytes = [0; CallId::MAX];
+        bytes[..len].copy_from_slice(&call_id[..len]);
+        CallId {
+            len: len as u8,
+            bytes,
+        }
+    }
+
+    /// The bytes kept.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl fmt::Debug for CallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CallId({:?})", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
+impl fmt::Display for CallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(self.as_bytes()))
+    }
 }
 
 /// Where the tracker hands out what it decided.

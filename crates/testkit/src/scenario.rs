@@ -113,6 +113,9 @@ pub struct ScenarioPacket {
     pub frame: Vec<u8>,
     /// What the rules make of it.
     pub expected: Expected,
+    /// What the flow layer makes of it: [`ScenarioPacket::expected`], but where signalling
+    /// tells more (media a component's SDP announced is that component's).
+    pub flow_expected: Expected,
     /// Its TCP/UDP conversation, when it has one.
     pub conversation: Option<Conversation>,
 }
@@ -731,7 +734,20 @@ pub fn office_packets() -> Vec<ScenarioPacket> {
         Expected::Unclassified(Reason::NotIp),
     );
 
-    site.finish()
+    let mut packets = site.finish();
+    // The media between the phone and SwyxGate goes to 52000/52001, which SwyxGate's SDP (its
+    // 200 OK over SIP/TCP 5064) announced: to the flow layer it is SwyxGate's, where the
+    // narrowest row alone names the phone's 5012/5013.
+    let gate = IpAddr::from(SWYX_GATE);
+    for packet in &mut packets {
+        let to_gate_media = packet.conversation.is_some_and(|c| {
+            [c.low, c.high].contains(&(gate, 52_000)) || [c.low, c.high].contains(&(gate, 52_001))
+        });
+        if to_gate_media {
+            packet.flow_expected = Expected::Labelled(Label::Rtp, Component::SwyxGate);
+        }
+    }
+    packets
 }
 
 /// One ConfigDataStore web-service session: handshake, SOAP request, response, close.
@@ -804,6 +820,7 @@ impl Site {
             micros: START_MICROS + at,
             frame,
             expected,
+            flow_expected: expected,
             conversation: None,
         });
     }
@@ -813,6 +830,7 @@ impl Site {
             micros: START_MICROS + at,
             frame: office_frame(&spec, ack),
             expected,
+            flow_expected: expected,
             conversation: Some(Conversation::of(&spec)),
         });
     }
