@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use swyx_traffic::classify::{
     Classification, Classifier, Component, Evidence, Label, LinkType, Outcome, Reason, Transport,
 };
-use swyx_traffic::flow::{Config, FlowReason, FlowRecord, PacketVerdict, Sink, Tracker, Verdict};
+use swyx_traffic::flow::{
+    Config, FlowEvidence, FlowReason, FlowRecord, PacketVerdict, Sink, Tracker, Verdict,
+};
 use swyx_traffic::pcap::CaptureReader;
 
 fn captures_dir() -> Option<PathBuf> {
@@ -575,37 +577,112 @@ fn http_on_the_sip_port_is_not_sip_once_its_handshake_was_seen() {
 }
 
 #[test]
-fn the_fax_five_tuple_keeps_its_stray_rtp_and_labels_no_t38_without_signalling() {
+fn the_re_invite_announces_the_fax_and_its_stray_rtp_stays_rtp() {
     let Some(dir) = captures_dir() else { return };
     let file = "wireshark-wiki/LtoZ_rtpFilter_fail_2.pcap";
     let stateless = read(&dir, file);
     let (packets, flows) = track(&dir, file);
+    // UDPTL 16394 <-> 16422 after `m=image 16394 udptl t38` (`tshark -Y t38`: 1063 frames,
+    // 3 of them stray RTP on the fax 5-tuple). No row gives T.38 there: the SDP does.
     let fax: Vec<usize> = (0..packets.len())
         .filter(|&i| stateless[i].on_port(Transport::Udp, 16394))
         .collect();
     assert_eq!(fax.len(), 1063);
-    let rtp = fax
-        .iter()
-        .filter(|&&i| packets[i].verdict.label() == Some(Label::Rtp))
-        .count();
-    assert_eq!(rtp, 3, "the stray RTP packets");
-    assert!(fax
-        .iter()
-        .all(|&i| packets[i].verdict.label() != Some(Label::T38)));
+    let count_label = |label: Label| {
+        fax.iter()
+            .filter(|&&i| packets[i].verdict.label() == Some(label))
+            .count()
+    };
+    assert_eq!(
+        (count_label(Label::T38), count_label(Label::Rtp)),
+        (1060, 3)
+    );
+    for &i in &fax {
+        let labelled = packets[i].verdict.labelled().expect("labelled");
+        assert_eq!(
+            labelled.evidence,
+            FlowEvidence::Signalled,
+            "frame {}",
+            i + 1
+        );
+    }
+    // One flow, announced by a SIP flow, with the dialog's Call-ID.
+    let id = packets[fax[0]].flow.expect("a flow");
+    let rows: Vec<&FlowRecord> = flows.iter().filter(|f| f.id == id).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].verdict.label(), Some(Label::T38));
+    assert!(rows[0].announced_by.is_some() && rows[0].call_id.is_some());
     // The G.711 call before the re-INVITE.
     let call = (0..packets.len())
         .filter(|&i| stateless[i].on_port(Transport::Udp, 16392))
         .filter(|&i| packets[i].verdict.label() == Some(Label::Rtp))
         .count();
     assert_eq!(call, 81);
-    // The fax 5-tuple is one flow in spans: RTP, then the unlabelled fax, then RTP again.
-    let id = packets[fax[0]].flow.expect("a flow");
-    let spans: Vec<Option<Label>> = flows
-        .iter()
-        .filter(|f| f.id == id)
-        .map(|f| f.verdict.label())
-        .collect();
-    assert_eq!(spans, [Some(Label::Rtp), None, Some(Label::Rtp)]);
+}
+
+#[test]
+fn a_declined_t38_offer_leaves_the_media_rtp() {
+    let Some(dir) = captures_dir() else { return };
+    // T.38 offered in re-INVITEs and declined: the media on 15580 <-> 16756 stays G.711
+    // (`tshark -Y rtp`: 1330 frames, nDPI: RTP).
+    for file in [
+        "ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap",
+        "wireshark-wiki/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap",
+    ] {
+        let stateless = read(&dir, file);
+        let (packets, _) = track(&dir, file);
+        let media: Vec<usize> = (0..packets.len())
+            .filter(|&i| stateless[i].on_port(Transport::Udp, 15580))
+            .collect();
+        assert!(media.len() >= 1330, "{file}: {}", media.len());
+        assert!(
+            media
+                .iter()
+                .all(|&i| packets[i].verdict.label() == Some(Label::Rtp)),
+            "{file}"
+        );
+        assert_eq!(
+            packets
+                .iter()
+                .filter(|p| p.verdict.label() == Some(Label::T38))
+                .count(),
+            0,
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn ftp_data_connections_are_ftp_as_their_control_connection_announced() {
+    let Some(dir) = captures_dir() else { return };
+    // `tshark -Y ftp-data`: 79 frames over both captures, on the ports PASV (227) and EPSV
+    // (229) replies announced; `tcp.port==21`: 68 and 91 frames of control.
+    for (file, data_frames) in [("ndpi/ftp.pcap", 141), ("zeek/ftp-ipv6.pcap", 45)] {
+        let stateless = read(&dir, file);
+        let (packets, flows) = track(&dir, file);
+        let data: Vec<usize> = (0..packets.len())
+            .filter(|&i| {
+                stateless[i].transport == Some(Transport::Tcp)
+                    && stateless[i].ports.0 != 21
+                    && stateless[i].ports.1 != 21
+            })
+            .collect();
+        assert_eq!(data.len(), data_frames, "{file}");
+        for &i in &data {
+            let labelled = packets[i].verdict.labelled().expect("labelled");
+            assert_eq!(
+                (labelled.label, labelled.component, labelled.evidence),
+                (
+                    Label::Ftp,
+                    Component::SwyxWareAdministration,
+                    FlowEvidence::Signalled
+                ),
+                "{file} frame {}",
+                i + 1
+            );
+        }
+        assert!(flows.iter().any(|f| f.ftp_data && f.announced_by.is_some()));
+    }
 }
 
 #[test]
