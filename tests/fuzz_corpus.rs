@@ -751,27 +751,37 @@ fn flow_sequences() -> Vec<(&'static str, Vec<u8>)> {
             i % 20,
         ));
     }
+    // An INVITE whose SDP announces T.38 on 16384, then UDPTL there; a 227 reply announcing a
+    // data connection to 16384, then a SYN to it.
+    let invite = b"INVITE sip:f@10.0.0.2 SIP/2.0\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n\
+Content-Type: application/sdp\r\nContent-Length: 47\r\n\r\n\
+c=IN IP4 10.0.0.2\r\nm=image 16384 udptl t38\r\n\r\n";
+    let mut announced = vec![0x30];
+    announced.extend(record(0x00, 0b0100, sip, sip, &invite[..]));
+    for seq in 0..4u8 {
+        announced.extend(record(0x20, 0b0001, broad_a, 30, &[0, seq, 6, 0, 0, 0]));
+    }
+    let mut ftp_data = vec![0x30];
+    // Index 17 of INTERESTING_PORTS is 21; 227 announces 10.0.0.2:16384 (64 * 256).
+    ftp_data.extend(record(
+        0x31,
+        0b0001,
+        17,
+        30,
+        b"227 Entering Passive Mode (10,0,0,2,64,0)\r\n",
+    ));
+    ftp_data.extend(record(0x01, 0b0100, 30, broad_a, b""));
+    ftp_data.extend(record(0x11, 0b0001, broad_a, 30, b"data"));
     let mut seeds = vec![
+        ("sdp-announces-t38", announced),
+        ("ftp-227-announces-data", ftp_data),
         ("tcp-handshake-http-on-5060", handshake),
         ("rtp-on-broad-rows-then-noise", stream),
         ("mixed-samples", mixed),
         ("one-flow-budget-evicting", evicting),
     ];
-    for seed in 0..4u64 {
-        seeds.push(("random", pseudo_random(seed + 100, 40 + seed as usize * 50)));
+    for (seed, name) in (0..4u64).zip(["random-0", "random-1", "random-2", "random-3"]) {
+        seeds.push((name, pseudo_random(seed + 100, 40 + seed as usize * 50)));
     }
     seeds
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, data))| {
-            (
-                if name == "random" {
-                    ["random-0", "random-1", "random-2", "random-3"][i - 4]
-                } else {
-                    name
-                },
-                data,
-            )
-        })
-        .collect()
 }

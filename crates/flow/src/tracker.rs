@@ -659,15 +659,19 @@ impl<'t> Tracker<'t> {
             return None;
         }
         let tcp = packet.transport == Transport::Tcp;
-        let found = [true, false].into_iter().find_map(|lo| {
+        let look = |lo: bool| {
             let (addr, port) = flow.key.raw_end(lo);
             let place = Place { addr, port, tcp };
             self.expectations.get(&place, now).map(|e| (*e, lo, port))
-        });
-        let Some((expectation, port_on_lo, port)) = found else {
+        };
+        // Both ends may have been announced (an offer and its answer): the server's end names
+        // the component, the client's the peer.
+        let (server, client) = (look(!flow.client_is_lo), look(flow.client_is_lo));
+        let Some((expectation, port_on_lo, port)) = server.or(client) else {
             flow.looked = self.expectations.generation;
             return None;
         };
+        let other = if server.is_some() { client } else { None };
         let (label, rtcp) = announced_payload(expectation.ftp_data, packet)?;
         flow.looked = self.expectations.generation;
         let matrix_component = match own {
@@ -675,8 +679,12 @@ impl<'t> Tracker<'t> {
             Own::None(_) => None,
         };
         let component = expectation.component.or(matrix_component)?;
-        // The row the matrix would have picked, when it names another component: the peer.
-        let peer = matrix_component.filter(|&c| c != component);
+        // The other end's announcer, else the row the matrix would have picked, when it names
+        // another component: the peer.
+        let peer = other
+            .and_then(|(e, _, _)| e.component)
+            .or(matrix_component)
+            .filter(|&c| c != component);
         // The span so far ends here if it had another label, or handed packets out unlabelled.
         let before = match flow.decided {
             Some(d) if d.label != label || d.by != DecidedBy::Signalling => {
