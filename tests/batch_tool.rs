@@ -373,7 +373,9 @@ fn packets_gives_one_json_line_per_record_in_file_order() {
         |what: &dyn Fn(&ScenarioPacket) -> bool| packets.iter().position(what).expect("present");
     let first_t38 = find(&|p| matches!(p.expected, Expected::Labelled(Label::T38, _)));
     assert_eq!(lines[first_t38]["label"], "t38");
-    assert_eq!(lines[first_t38]["component"], Component::SwyxGate.id());
+    // Both ends announced theirs: the receiving end of the first packet names the flow.
+    assert_eq!(lines[first_t38]["component"], Component::SwyxFaxServer.id());
+    assert_eq!(lines[first_t38]["peer"], Component::SwyxGate.id());
     // The fax's SDP announced the port: signalled, and the UDPTL payload matches.
     assert_eq!(lines[first_t38]["evidence"], "signalled");
     assert_eq!(lines[first_t38]["decided_by"], "signalling");

@@ -746,6 +746,12 @@ pub fn office_packets() -> Vec<ScenarioPacket> {
         if to_gate_media {
             packet.flow_expected = Expected::Labelled(Label::Rtp, Component::SwyxGate);
         }
+        // The fax: both ends announced theirs (SwyxGate 52010, the FaxServer 4000); the
+        // receiving end of its first packet, the FaxServer, names the flow (SwyxGate is its
+        // peer), where the narrowest row alone names SwyxGate.
+        if packet.flow_expected == Expected::Labelled(Label::T38, Component::SwyxGate) {
+            packet.flow_expected = Expected::Labelled(Label::T38, Component::SwyxFaxServer);
+        }
     }
     packets
 }
