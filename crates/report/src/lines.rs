@@ -47,9 +47,10 @@ pub struct PacketLine {
     pub sport: Option<u16>,
     /// Destination port.
     pub dport: Option<u16>,
-    /// `confirmed` or `port_only`.
+    /// `signalled`, `confirmed` or `port_only`.
     pub evidence: Option<&'static str>,
-    /// `packet` (its own payload or port) or `flow` (its flow's other packets).
+    /// `packet` (its own payload or port), `flow` (its flow's other packets) or `signalling`
+    /// (another flow announced it).
     pub decided_by: Option<&'static str>,
     /// The side whose port decided.
     pub side: Option<&'static str>,
@@ -145,6 +146,12 @@ pub struct FlowLine<'a> {
     pub end: &'static str,
     /// The same 5-tuple was evicted before.
     pub after_eviction: bool,
+    /// The flow whose signalling announced this one.
+    pub announced_by: Option<u64>,
+    /// The SIP Call-ID of the dialog that announced it.
+    pub call_id: Option<String>,
+    /// An FTP data connection.
+    pub ftp_data: bool,
     /// `tcp` or `udp`.
     pub transport: &'static str,
     /// The client's address.
@@ -171,7 +178,7 @@ pub struct FlowLine<'a> {
 
 impl<'a> FlowLine<'a> {
     /// The CSV header.
-    pub const CSV_HEADER: &'static str = "file,flow,span,label,component,peer,reason,evidence,decided_by,end,after_eviction,transport,client,client_port,server,server_port,packets_to_server,bytes_to_server,packets_to_client,bytes_to_client,first,last";
+    pub const CSV_HEADER: &'static str = "file,flow,span,label,component,peer,reason,evidence,decided_by,end,after_eviction,announced_by,call_id,ftp_data,transport,client,client_port,server,server_port,packets_to_server,bytes_to_server,packets_to_client,bytes_to_client,first,last";
 
     /// The line of `flow`, read from `file`.
     pub fn new(file: &'a str, flow: &FlowRecord) -> FlowLine<'a> {
@@ -188,6 +195,9 @@ impl<'a> FlowLine<'a> {
             decided_by: labelled.map(|l| l.decided_by.id()),
             end: flow.end.id(),
             after_eviction: flow.after_eviction,
+            announced_by: flow.announced_by.map(|f| f.0),
+            call_id: flow.call_id.map(|c| c.to_string()),
+            ftp_data: flow.ftp_data,
             transport: flow.transport.id(),
             client: flow.client.addr,
             client_port: flow.client.port,
@@ -206,7 +216,7 @@ impl<'a> FlowLine<'a> {
     pub fn csv(&self, line: &mut String) {
         let _ = writeln!(
             line,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             csv::field(self.file),
             self.flow,
             self.span,
@@ -218,6 +228,9 @@ impl<'a> FlowLine<'a> {
             self.decided_by.unwrap_or(""),
             self.end,
             self.after_eviction,
+            csv::opt(self.announced_by),
+            csv::field(self.call_id.as_deref().unwrap_or("")),
+            self.ftp_data,
             self.transport,
             self.client,
             self.client_port,
