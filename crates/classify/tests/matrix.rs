@@ -2,10 +2,9 @@
 //! the compile-time table against tables built at run time.
 
 use swyx_classify::{
-    Component, HotEntry, Label, Matrix, MatrixErrorKind, OwnedPortTable, Role, Transport,
-    SWYXWARE_2013_TABLE,
+    Component, Label, Matrix, MatrixErrorKind, OwnedPortTable, Role, Transport, SWYXWARE_2013_TABLE,
 };
-use swyx_matrix::dominates;
+use swyx_matrix::layout::{dominates, HotEntry};
 
 /// Every row of every table of the document, transcribed by hand from
 /// `shared/seeds/000_853d6c1448a2674f.txt`, in the document's order:
@@ -362,7 +361,7 @@ fn table_lookup_equals_a_scan_of_the_rows_for_every_port() {
     for matrix in [Matrix::swyxware_2013(), custom] {
         let table = OwnedPortTable::build(&matrix).unwrap();
         for transport in [Transport::Udp, Transport::Tcp] {
-            let entries = swyx_matrix::entries_for(&matrix, transport);
+            let entries = swyx_matrix::layout::entries_for(&matrix, transport);
             for port in 0..=u16::MAX {
                 let mut expected: Vec<_> = entries
                     .iter()
@@ -417,5 +416,5 @@ fn default_table_is_a_flat_port_array_and_a_few_kib_of_sets() {
     let rest = table.size_in_bytes() - ports;
     assert!(rest < 16 * 1024, "{rest}");
     // What the resolution reads of a port: one record, smaller than a cache line.
-    assert_eq!(core::mem::size_of::<swyx_matrix::DecisiveSet>(), 56);
+    assert_eq!(core::mem::size_of::<swyx_matrix::layout::DecisiveSet>(), 56);
 }
