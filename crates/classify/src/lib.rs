@@ -63,8 +63,10 @@
 //! # Tables
 //!
 //! The default table is generated at compile time (`build.rs`) from the matrix file shipped in
-//! `swyx_matrix`; [`Classifier::new`] takes any other [`PortTable`], such as one built at run
-//! time by [`OwnedPortTable::build`] for a site that moved its RTP ports.
+//! `swyx_matrix`, as is a table for every other matrix file of its `data/` folder
+//! ([`Classifier::by_name`], [`MATRIX_NAMES`]); [`Classifier::new`] takes any other
+//! [`PortTable`], such as one built at run time by [`OwnedPortTable::build`] for a site that
+//! moved its RTP ports.
 //!
 //! Per packet, the classifier decodes the headers by hand (tunnels in a loop, so every path
 //! keeps the packet in registers), looks each port's set id up in one flat array (a single
@@ -101,11 +103,36 @@ pub use swyx_matrix::{
 };
 
 mod generated {
-    include!(concat!(env!("OUT_DIR"), "/swyxware_2013_table.rs"));
+    include!(concat!(env!("OUT_DIR"), "/tables.rs"));
 }
 
 /// The port table generated at compile time from the shipped SwyxWare 2013 matrix file.
-pub static SWYXWARE_2013_TABLE: &PortTable<'static> = &generated::SWYXWARE_2013_TABLE;
+pub static SWYXWARE_2013_TABLE: &PortTable<'static> = &generated::swyxware_2013::TABLE;
+
+/// The names of the matrix versions with a table generated at compile time, in name order:
+/// the stem of every matrix file shipped in `swyx_matrix`'s `data/` folder (`swyxware-2013`,
+/// and `example-moved-rtp`, an example of a second version that the tests use).
+///
+/// ```
+/// assert!(swyx_classify::MATRIX_NAMES.contains(&"swyxware-2013"));
+/// ```
+pub const MATRIX_NAMES: &[&str] = &generated::NAMES;
+
+/// The port table generated at compile time from the matrix file named `name` (see
+/// [`MATRIX_NAMES`]); `None` for another name.
+///
+/// ```
+/// use swyx_classify::{table_by_name, SWYXWARE_2013_TABLE};
+/// assert_eq!(table_by_name("swyxware-2013"), Some(SWYXWARE_2013_TABLE));
+/// assert_eq!(table_by_name("swyxware-1999"), None);
+/// ```
+#[must_use]
+pub fn table_by_name(name: &str) -> Option<&'static PortTable<'static>> {
+    generated::TABLES
+        .iter()
+        .find(|(table_name, _)| *table_name == name)
+        .map(|(_, table)| table)
+}
 
 /// A classifier over one port table.
 ///
@@ -136,8 +163,24 @@ impl Classifier<'static> {
     /// The classifier over the compile-time SwyxWare 2013 table.
     pub const fn swyxware_2013() -> Classifier<'static> {
         Classifier {
-            table: generated::SWYXWARE_2013_TABLE,
+            table: generated::swyxware_2013::TABLE,
         }
+    }
+
+    /// The classifier over the compile-time table of the matrix version `name` (one of
+    /// [`MATRIX_NAMES`]); `None` for another name. Its table is not a constant where the
+    /// classifier runs, so it works as [`Classifier::new`] does, through loads.
+    ///
+    /// ```
+    /// use swyx_classify::{Classifier, Label, Transport};
+    /// let classifier = Classifier::by_name("swyxware-2013").unwrap();
+    /// let result = classifier.classify_transport(Transport::Udp, 5062, 5060, b"OPTIONS sip:pbx SIP/2.0\r\n", 26);
+    /// assert_eq!(result.label(), Some(Label::Sip));
+    /// assert!(Classifier::by_name("swyxware-1999").is_none());
+    /// ```
+    #[must_use]
+    pub fn by_name(name: &str) -> Option<Classifier<'static>> {
+        table_by_name(name).map(|table| Classifier::new(*table))
     }
 }
 

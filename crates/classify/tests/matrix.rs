@@ -2,7 +2,8 @@
 //! the compile-time table against tables built at run time.
 
 use swyx_classify::{
-    Component, Label, Matrix, MatrixErrorKind, OwnedPortTable, Role, Transport, SWYXWARE_2013_TABLE,
+    table_by_name, Component, Label, Matrix, MatrixErrorKind, OwnedPortTable, Role, Transport,
+    MATRIX_NAMES, SWYXWARE_2013_TABLE,
 };
 use swyx_matrix::layout::{dominates, HotEntry};
 
@@ -345,6 +346,27 @@ fn comments_blank_lines_and_arithmetic_parse() {
 fn compile_time_table_equals_the_run_time_build_of_the_same_file() {
     let owned = OwnedPortTable::build(&Matrix::swyxware_2013()).unwrap();
     assert_eq!(owned.table(), *SWYXWARE_2013_TABLE);
+}
+
+#[test]
+fn every_matrix_file_has_a_compile_time_table_equal_to_its_run_time_build() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../matrix/data");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|ext| ext != "matrix") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let matrix = Matrix::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let owned = OwnedPortTable::build(&matrix).unwrap();
+        let generated = table_by_name(&name).unwrap_or_else(|| panic!("no table for {name}"));
+        assert_eq!(owned.table(), *generated, "{name}");
+        names.push(name);
+    }
+    names.sort();
+    assert_eq!(names, MATRIX_NAMES);
+    assert!(names.len() >= 2, "{names:?}");
 }
 
 #[test]
