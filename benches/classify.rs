@@ -28,16 +28,7 @@ fn etherparse_packet(frame: &[u8]) -> Option<Packet<'_>> {
         ),
         _ => return None,
     };
-    Some(Packet {
-        transport,
-        src_port,
-        dst_port,
-        payload,
-        payload_len: payload.len() as u32,
-        src_addr: &[],
-        dst_addr: &[],
-        tcp_flags: 0,
-    })
+    Some(Packet::new(transport, src_port, dst_port, payload))
 }
 
 /// What a user without this crate would write to get the same answers: slice with

@@ -133,6 +133,7 @@ impl fmt::Display for Reason {
 
 /// A labelled packet: which row decided, on which port, on what evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Decision {
     /// The protocol.
     pub label: Label,
@@ -243,6 +244,7 @@ impl<'a> Classification<'a> {
 
 /// One matrix row that covers one of a packet's ports, with what the payload makes of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Candidate {
     /// The label this row would decide: the first confirmed one, else its first; `None` for a
     /// row that names no protocol.

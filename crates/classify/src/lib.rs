@@ -63,14 +63,17 @@
 //! # Tables
 //!
 //! The default table is generated at compile time (`build.rs`) from the matrix file shipped in
-//! `swyx_matrix`; [`Classifier::new`] takes any other [`PortTable`], such as one built at run
-//! time by [`OwnedPortTable::build`] for a site that moved its RTP ports.
+//! `swyx_matrix`, as is a table for every other matrix file of its `data/` folder
+//! ([`Classifier::by_name`], [`MATRIX_NAMES`]); [`Classifier::new`] takes any other
+//! [`PortTable`], such as one built at run time by [`OwnedPortTable::build`] for a site that
+//! moved its RTP ports.
 //!
 //! Per packet, the classifier decodes the headers by hand (tunnels in a loop, so every path
 //! keeps the packet in registers), looks each port's set id up in one flat array (a single
-//! load, 256 KiB per table) and reads the port's [`DecisiveSet`]: one 56-byte record holding
+//! load, 256 KiB per table) and reads the port's *decisive set*: one 56-byte record holding
 //! the union of the signatures its *decisive* entries (those no earlier entry dominates) need,
-//! and the hot fields of its first four entries side by side ([`Lanes`]). It runs each needed
+//! and the hot fields of its first four entries side by side (in 16-bit lanes; the layout is
+//! `swyx_matrix`'s hidden `layout` module, outside semver). It runs each needed
 //! signature at most once (a table of first payload bytes settles most of them without
 //! running them), then picks the best entry of both ports with a few word operations on the
 //! lanes, without a loop or a branch per entry (tables whose ports have more than four
@@ -95,16 +98,41 @@ pub use link::LinkType;
 pub use packet::Packet;
 pub use reference::classify_reference;
 pub use swyx_matrix::{
-    Component, Decisive, DecisiveSet, Entry, HotEntry, Label, Labels, Lanes, Matrix, MatrixError,
-    MatrixErrorKind, OwnedPortTable, PortRange, PortTable, Role, Transport, BROAD_RANGE_WIDTH,
+    Component, Entry, Label, Labels, Matrix, MatrixError, MatrixErrorKind, OwnedPortTable,
+    PortRange, PortTable, Role, Transport, BROAD_RANGE_WIDTH,
 };
 
 mod generated {
-    include!(concat!(env!("OUT_DIR"), "/swyxware_2013_table.rs"));
+    include!(concat!(env!("OUT_DIR"), "/tables.rs"));
 }
 
 /// The port table generated at compile time from the shipped SwyxWare 2013 matrix file.
-pub static SWYXWARE_2013_TABLE: &PortTable<'static> = &generated::SWYXWARE_2013_TABLE;
+pub static SWYXWARE_2013_TABLE: &PortTable<'static> = &generated::swyxware_2013::TABLE;
+
+/// The names of the matrix versions with a table generated at compile time, in name order:
+/// the stem of every matrix file shipped in `swyx_matrix`'s `data/` folder (`swyxware-2013`,
+/// and `example-moved-rtp`, an example of a second version that the tests use).
+///
+/// ```
+/// assert!(swyx_classify::MATRIX_NAMES.contains(&"swyxware-2013"));
+/// ```
+pub const MATRIX_NAMES: &[&str] = &generated::NAMES;
+
+/// The port table generated at compile time from the matrix file named `name` (see
+/// [`MATRIX_NAMES`]); `None` for another name.
+///
+/// ```
+/// use swyx_classify::{table_by_name, SWYXWARE_2013_TABLE};
+/// assert_eq!(table_by_name("swyxware-2013"), Some(SWYXWARE_2013_TABLE));
+/// assert_eq!(table_by_name("swyxware-1999"), None);
+/// ```
+#[must_use]
+pub fn table_by_name(name: &str) -> Option<&'static PortTable<'static>> {
+    generated::TABLES
+        .iter()
+        .find(|(table_name, _)| *table_name == name)
+        .map(|(_, table)| table)
+}
 
 /// A classifier over one port table.
 ///
@@ -135,8 +163,24 @@ impl Classifier<'static> {
     /// The classifier over the compile-time SwyxWare 2013 table.
     pub const fn swyxware_2013() -> Classifier<'static> {
         Classifier {
-            table: generated::SWYXWARE_2013_TABLE,
+            table: generated::swyxware_2013::TABLE,
         }
+    }
+
+    /// The classifier over the compile-time table of the matrix version `name` (one of
+    /// [`MATRIX_NAMES`]); `None` for another name. Its table is not a constant where the
+    /// classifier runs, so it works as [`Classifier::new`] does, through loads.
+    ///
+    /// ```
+    /// use swyx_classify::{Classifier, Label, Transport};
+    /// let classifier = Classifier::by_name("swyxware-2013").unwrap();
+    /// let result = classifier.classify_transport(Transport::Udp, 5062, 5060, b"OPTIONS sip:pbx SIP/2.0\r\n", 26);
+    /// assert_eq!(result.label(), Some(Label::Sip));
+    /// assert!(Classifier::by_name("swyxware-1999").is_none());
+    /// ```
+    #[must_use]
+    pub fn by_name(name: &str) -> Option<Classifier<'static>> {
+        table_by_name(name).map(|table| Classifier::new(*table))
     }
 }
 
@@ -152,18 +196,21 @@ impl<'t> Classifier<'t> {
     }
 
     /// Classifies an Ethernet II frame (802.1Q / QinQ tags allowed).
+    #[must_use]
     #[inline]
     pub fn classify<'a>(&self, frame: &'a [u8]) -> Classification<'a> {
         self.finish(packet::decode_ethernet(frame))
     }
 
     /// Classifies a raw IPv4 or IPv6 packet.
+    #[must_use]
     #[inline]
     pub fn classify_ip<'a>(&self, packet: &'a [u8]) -> Classification<'a> {
         self.finish(packet::decode_ip(packet))
     }
 
     /// Classifies a captured packet of link type `link` (see [`LinkType::from_linktype`]).
+    #[must_use]
     #[inline]
     pub fn classify_link<'a>(&self, link: LinkType, data: &'a [u8]) -> Classification<'a> {
         self.finish(packet::decode_link(link, data))
@@ -172,6 +219,7 @@ impl<'t> Classifier<'t> {
     /// Classifies a packet whose headers the caller already decoded. `payload_len` is the
     /// payload's length on the wire (a larger value than `payload.len()` marks the payload as
     /// truncated).
+    #[must_use]
     pub fn classify_transport<'a>(
         &self,
         transport: Transport,
@@ -194,6 +242,7 @@ impl<'t> Classifier<'t> {
     }
 
     /// Classifies a decoded [`Packet`].
+    #[must_use]
     #[inline]
     pub fn classify_packet<'a>(&self, packet: &Packet<'a>) -> Classification<'a> {
         Classification {
@@ -212,16 +261,9 @@ impl<'t> Classifier<'t> {
     /// use swyx_classify::{Classifier, Packet, Reason, Transport};
     /// let classifier = Classifier::swyxware_2013();
     /// let get = b"GET / HTTP/1.1\r\nHost: pbx\r\n\r\n";
-    /// let packet = Packet {
-    ///     transport: Transport::Tcp,
-    ///     src_port: 50123,
-    ///     dst_port: 5060,
-    ///     payload: get,
-    ///     payload_len: get.len() as u32,
-    ///     src_addr: &[10, 0, 0, 1],
-    ///     dst_addr: &[10, 0, 0, 2],
-    ///     tcp_flags: 0x18,
-    /// };
+    /// let packet = Packet::new(Transport::Tcp, 50123, 5060, get)
+    ///     .with_addresses(&[10, 0, 0, 1], &[10, 0, 0, 2])
+    ///     .with_tcp_flags(0x18);
     /// // Mid-stream a TCP segment never contradicts: port only.
     /// assert!(classifier.classify_packet(&packet).label().is_some());
     /// // As the first segment after the handshake it does.
@@ -258,6 +300,7 @@ impl<'t> Classifier<'t> {
     /// assert_eq!(components[0], Component::ConfigDataStore);
     /// assert!(components.contains(&Component::SwyxServer)); // connects to 9094
     /// ```
+    #[must_use]
     pub fn candidates<'a>(&self, classification: &Classification<'a>) -> Candidates<'t, 'a> {
         let (dst, src) = match &classification.packet {
             Some(p) => (
@@ -323,18 +366,21 @@ impl ExactSizeIterator for Candidates<'_, '_> {}
 /// The table is a constant: inlined where it is called (these functions always are), the
 /// classifier's code knows the table's addresses and shape at compile time, and runs faster
 /// than through a [`Classifier`] whose table it cannot see.
+#[must_use]
 #[inline(always)]
 pub fn classify(frame: &[u8]) -> Classification<'_> {
     Classifier::swyxware_2013().classify(frame)
 }
 
 /// Classifies a raw IPv4 or IPv6 packet with the default SwyxWare 2013 table.
+#[must_use]
 #[inline(always)]
 pub fn classify_ip(packet: &[u8]) -> Classification<'_> {
     Classifier::swyxware_2013().classify_ip(packet)
 }
 
 /// Classifies a captured packet of link type `link` with the default SwyxWare 2013 table.
+#[must_use]
 #[inline(always)]
 pub fn classify_link(link: LinkType, data: &[u8]) -> Classification<'_> {
     Classifier::swyxware_2013().classify_link(link, data)

@@ -47,6 +47,68 @@ impl Packet<'_> {
 }
 
 impl<'a> Packet<'a> {
+    /// A packet of `transport` from `src_port` to `dst_port` carrying `payload`, whole on the
+    /// wire, without addresses or TCP flags; the `with_` methods set those.
+    ///
+    /// ```
+    /// use swyx_classify::{Classifier, Label, Packet, Transport};
+    /// let invite = b"INVITE sip:201@pbx SIP/2.0\r\n";
+    /// let packet = Packet::new(Transport::Udp, 5062, 5060, invite)
+    ///     .with_addresses(&[10, 0, 0, 1], &[10, 0, 0, 2]);
+    /// assert_eq!(packet.payload_len, invite.len() as u32);
+    /// let result = Classifier::swyxware_2013().classify_packet(&packet);
+    /// assert_eq!(result.label(), Some(Label::Sip));
+    /// ```
+    pub const fn new(
+        transport: Transport,
+        src_port: u16,
+        dst_port: u16,
+        payload: &'a [u8],
+    ) -> Packet<'a> {
+        Packet {
+            transport,
+            src_port,
+            dst_port,
+            payload,
+            payload_len: saturate(payload.len()),
+            src_addr: &[],
+            dst_addr: &[],
+            tcp_flags: 0,
+        }
+    }
+
+    /// The same packet with `payload_len` as its payload's length on the wire (at least the
+    /// captured payload's: a larger one marks the payload as truncated).
+    #[must_use]
+    pub const fn with_payload_len(self, payload_len: u32) -> Packet<'a> {
+        let captured = saturate(self.payload.len());
+        Packet {
+            payload_len: if payload_len < captured {
+                captured
+            } else {
+                payload_len
+            },
+            ..self
+        }
+    }
+
+    /// The same packet with these source and destination addresses (4 bytes for IPv4, 16 for
+    /// IPv6).
+    #[must_use]
+    pub const fn with_addresses(self, src_addr: &'a [u8], dst_addr: &'a [u8]) -> Packet<'a> {
+        Packet {
+            src_addr,
+            dst_addr,
+            ..self
+        }
+    }
+
+    /// The same packet with this TCP flags byte.
+    #[must_use]
+    pub const fn with_tcp_flags(self, tcp_flags: u8) -> Packet<'a> {
+        Packet { tcp_flags, ..self }
+    }
+
     /// Whether part of the payload is missing from the capture.
     pub fn is_truncated(&self) -> bool {
         (self.payload.len() as u64) < u64::from(self.payload_len)
@@ -71,6 +133,15 @@ impl<'a> Packet<'a> {
             dst_addr: self.src_addr,
             ..*self
         }
+    }
+}
+
+/// `len` as a `u32`, `u32::MAX` above.
+const fn saturate(len: usize) -> u32 {
+    if len > u32::MAX as usize {
+        u32::MAX
+    } else {
+        len as u32
     }
 }
 

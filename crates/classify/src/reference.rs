@@ -7,11 +7,12 @@ use crate::{
     Candidate, Classification, Decision, Evidence, Label, Labels, Matrix, Outcome, Packet,
     PayloadCheck, Reason, Side,
 };
-use swyx_matrix::entries_for;
+use swyx_matrix::layout::entries_for;
 
 /// Classifies `packet` by scanning every row of `matrix`, without a port table. Agrees with
 /// [`Classifier::classify_packet`](crate::Classifier::classify_packet) over a table built from
 /// the same matrix; allocates, so it is for tests and fuzzing, not for the hot path.
+#[must_use]
 pub fn classify_reference<'a>(matrix: &Matrix, packet: &Packet<'a>) -> Classification<'a> {
     let mut signatures = Signatures::new(packet);
     let mut candidates: Vec<(Candidate, Labels)> = Vec::new();

@@ -5,9 +5,10 @@
 
 use crate::signature;
 use crate::{
-    Candidate, Decision, DecisiveSet, Entry, Evidence, HotEntry, Label, Lanes, Outcome, Packet,
-    PayloadCheck, PortTable, Reason, Side, Transport,
+    Candidate, Decision, Entry, Evidence, Label, Outcome, Packet, PayloadCheck, PortTable, Reason,
+    Side, Transport,
 };
+use swyx_matrix::layout::{DecisiveSet, HotEntry, Lanes};
 
 /// Labels without a signature on UDP (nothing can confirm or contradict them there).
 const UNSIGNED_UDP: u16 = Label::Configuration.bit()

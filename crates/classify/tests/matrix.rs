@@ -2,10 +2,10 @@
 //! the compile-time table against tables built at run time.
 
 use swyx_classify::{
-    Component, HotEntry, Label, Matrix, MatrixErrorKind, OwnedPortTable, Role, Transport,
-    SWYXWARE_2013_TABLE,
+    table_by_name, Component, Label, Matrix, MatrixErrorKind, OwnedPortTable, Role, Transport,
+    MATRIX_NAMES, SWYXWARE_2013_TABLE,
 };
-use swyx_matrix::dominates;
+use swyx_matrix::layout::{dominates, HotEntry};
 
 /// Every row of every table of the document, transcribed by hand from
 /// `shared/seeds/000_853d6c1448a2674f.txt`, in the document's order:
@@ -349,6 +349,27 @@ fn compile_time_table_equals_the_run_time_build_of_the_same_file() {
 }
 
 #[test]
+fn every_matrix_file_has_a_compile_time_table_equal_to_its_run_time_build() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../matrix/data");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|ext| ext != "matrix") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let matrix = Matrix::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let owned = OwnedPortTable::build(&matrix).unwrap();
+        let generated = table_by_name(&name).unwrap_or_else(|| panic!("no table for {name}"));
+        assert_eq!(owned.table(), *generated, "{name}");
+        names.push(name);
+    }
+    names.sort();
+    assert_eq!(names, MATRIX_NAMES);
+    assert!(names.len() >= 2, "{names:?}");
+}
+
+#[test]
 fn table_lookup_equals_a_scan_of_the_rows_for_every_port() {
     let custom = Matrix::parse_with(
         Matrix::SWYXWARE_2013,
@@ -362,7 +383,7 @@ fn table_lookup_equals_a_scan_of_the_rows_for_every_port() {
     for matrix in [Matrix::swyxware_2013(), custom] {
         let table = OwnedPortTable::build(&matrix).unwrap();
         for transport in [Transport::Udp, Transport::Tcp] {
-            let entries = swyx_matrix::entries_for(&matrix, transport);
+            let entries = swyx_matrix::layout::entries_for(&matrix, transport);
             for port in 0..=u16::MAX {
                 let mut expected: Vec<_> = entries
                     .iter()
@@ -417,5 +438,5 @@ fn default_table_is_a_flat_port_array_and_a_few_kib_of_sets() {
     let rest = table.size_in_bytes() - ports;
     assert!(rest < 16 * 1024, "{rest}");
     // What the resolution reads of a port: one record, smaller than a cache line.
-    assert_eq!(core::mem::size_of::<swyx_matrix::DecisiveSet>(), 56);
+    assert_eq!(core::mem::size_of::<swyx_matrix::layout::DecisiveSet>(), 56);
 }

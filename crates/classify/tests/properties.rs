@@ -175,11 +175,8 @@ proptest! {
         let table = OwnedPortTable::build(&matrix).unwrap();
         let classifier = Classifier::new(table.table());
         for (udp, src_port, dst_port, body) in &packets {
-            let packet = Packet {
-                transport: if *udp { Transport::Udp } else { Transport::Tcp },
-                src_port: *src_port, dst_port: *dst_port, payload: body, payload_len: body.len() as u32,
-                src_addr: &[], dst_addr: &[], tcp_flags: 0,
-            };
+            let transport = if *udp { Transport::Udp } else { Transport::Tcp };
+            let packet = Packet::new(transport, *src_port, *dst_port, body);
             prop_assert_eq!(classifier.classify_packet(&packet), classify_reference(&matrix, &packet));
         }
     }
@@ -214,11 +211,8 @@ proptest! {
         let classifier = Classifier::new(table.table());
         for (udp, near, other, body) in &packets {
             for (src_port, dst_port) in [(*near, *other), (*other, *near)] {
-                let packet = Packet {
-                    transport: if *udp { Transport::Udp } else { Transport::Tcp },
-                    src_port, dst_port, payload: body, payload_len: body.len() as u32,
-                    src_addr: &[], dst_addr: &[], tcp_flags: 0,
-                };
+                let transport = if *udp { Transport::Udp } else { Transport::Tcp };
+                let packet = Packet::new(transport, src_port, dst_port, body);
                 prop_assert_eq!(classifier.classify_packet(&packet), classify_reference(&matrix, &packet));
             }
         }

@@ -12,6 +12,7 @@ macro_rules! components {
         /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[repr(u8)]
+        #[non_exhaustive]
         pub enum Component {
             $(#[doc = $doc] $variant,)*
         }

@@ -10,6 +10,7 @@ use core::fmt;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum Label {
     /// ConfigDataStore (CDS, TCP 9093-9095) and the phones' HTTP configuration port 8085.
     Configuration = 0,

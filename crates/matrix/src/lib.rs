@@ -17,6 +17,9 @@
 //! 2013 port document; its header describes the format. This crate has no dependencies: the
 //! classifier's `build.rs` uses it to generate its default table at compile time, and the same
 //! [`OwnedPortTable::build`] builds custom tables at run time.
+//!
+//! The module `layout` (hidden from these docs) holds the table's internal layout, for the
+//! generated table and the classifier only: it is outside semver.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -24,6 +27,8 @@
 mod component;
 mod error;
 mod label;
+#[doc(hidden)]
+pub mod layout;
 mod parse;
 mod row;
 mod table;
@@ -32,7 +37,4 @@ pub use component::Component;
 pub use error::{MatrixError, MatrixErrorKind};
 pub use label::{Label, Labels};
 pub use row::{Matrix, PortRange, Role, Row, Transport};
-pub use table::{
-    dominates, entries_for, Decisive, DecisiveSet, Entry, HotEntry, Lanes, OwnedPortTable,
-    PortTable, BROAD_RANGE_WIDTH,
-};
+pub use table::{Entry, OwnedPortTable, PortTable, BROAD_RANGE_WIDTH};

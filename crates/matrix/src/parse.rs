@@ -21,6 +21,12 @@ impl Matrix {
     /// assert_eq!(matrix.rows[0].ranges[0].low, 712);
     /// # Ok::<(), swyx_matrix::MatrixError>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`MatrixError`] naming the first line that breaks the format (its
+    /// [`MatrixErrorKind`] says how); line 0 for a file without a `matrix` line or without
+    /// rows.
     pub fn parse(text: &str) -> Result<Matrix, MatrixError> {
         Matrix::parse_with(text, &[])
     }
@@ -37,6 +43,11 @@ impl Matrix {
     /// assert_eq!((media.ranges[0].low, media.ranges[0].high), (6000, 6070));
     /// # Ok::<(), swyx_matrix::MatrixError>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Matrix::parse`], and [`MatrixErrorKind::UnknownParam`] for an override of a
+    /// parameter the file does not declare.
     pub fn parse_with(text: &str, overrides: &[(&str, i64)]) -> Result<Matrix, MatrixError> {
         let mut name: Option<String> = None;
         let mut params: Vec<(String, i64)> = Vec::new();

@@ -106,6 +106,11 @@ impl<R: Read> std::fmt::Debug for CaptureReader<R> {
 
 impl CaptureReader<std::fs::File> {
     /// Opens the capture file at `path` with default options.
+    ///
+    /// # Errors
+    ///
+    /// [`CaptureError::Io`] when the file cannot be opened or read, and the errors of
+    /// [`CaptureReader::with_options`] for its header.
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self, CaptureError> {
         let file = std::fs::File::open(path).map_err(|source| CaptureError::Io {
             offset: 0,
@@ -118,11 +123,23 @@ impl CaptureReader<std::fs::File> {
 
 impl<R: Read> CaptureReader<R> {
     /// Reads and checks the file header, with default [`ReaderOptions`].
+    ///
+    /// # Errors
+    ///
+    /// As [`CaptureReader::with_options`].
     pub fn new(reader: R) -> Result<Self, CaptureError> {
         Self::with_options(reader, ReaderOptions::default())
     }
 
     /// Reads and checks the file header (for pcapng the first Section Header Block).
+    ///
+    /// # Errors
+    ///
+    /// [`CaptureError::Empty`] for an empty input, [`CaptureError::BadMagic`] when it starts
+    /// with neither a pcap nor a pcapng magic number, [`CaptureError::Truncated`] or
+    /// [`CaptureError::Corrupt`] for a header cut short or inconsistent,
+    /// [`CaptureError::BlockTooLarge`] for a Section Header Block over
+    /// [`ReaderOptions::max_block`], and [`CaptureError::Io`] when reading fails.
     pub fn with_options(mut reader: R, options: ReaderOptions) -> Result<Self, CaptureError> {
         let options = ReaderOptions {
             initial_buffer: options

@@ -798,10 +798,11 @@ fn check_table(matrix: &Matrix, owned: &OwnedPortTable, exact: usize) {
                     );
                     if probes < exact {
                         probes += 1;
-                        let mut expected: Vec<_> = swyx_matrix::entries_for(matrix, transport)
-                            .into_iter()
-                            .filter(|e| e.range.contains(port))
-                            .collect();
+                        let mut expected: Vec<_> =
+                            swyx_matrix::layout::entries_for(matrix, transport)
+                                .into_iter()
+                                .filter(|e| e.range.contains(port))
+                                .collect();
                         expected.sort_by_key(swyx_matrix::Entry::order_key);
                         assert_eq!(entries, &expected[..], "{transport} port {port}");
                     }
@@ -1044,16 +1045,8 @@ fn generate_packet<'a>(bytes: &mut Bytes<'a>, ranges: &[PortRange]) -> Packet<'a
         bytes.take(len)
     };
     let payload_len = wire_len(payload.len(), bytes.u8());
-    Packet {
-        transport,
-        src_port,
-        dst_port,
-        payload,
-        payload_len: u32::try_from(payload_len).unwrap_or(u32::MAX),
-        src_addr: &[],
-        dst_addr: &[],
-        tcp_flags: 0,
-    }
+    Packet::new(transport, src_port, dst_port, payload)
+        .with_payload_len(u32::try_from(payload_len).unwrap_or(u32::MAX))
 }
 
 /// Fuzz target `table_differential`: a generated, valid matrix file; the table built from it
