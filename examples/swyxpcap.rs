@@ -564,15 +564,16 @@ impl Batch {
         for ((index, record), result) in (self.first_index..).zip(&self.records).zip(&self.results)
         {
             let classification = Classification {
-                packet: result.packet.as_ref().map(|p| Packet {
-                    transport: p.transport,
-                    src_port: p.src_port,
-                    dst_port: p.dst_port,
-                    payload: &data[p.payload.clone()],
-                    payload_len: p.payload_len,
-                    src_addr: &data[p.src_addr.clone()],
-                    dst_addr: &data[p.dst_addr.clone()],
-                    tcp_flags: p.tcp_flags,
+                packet: result.packet.as_ref().map(|p| {
+                    Packet::new(
+                        p.transport,
+                        p.src_port,
+                        p.dst_port,
+                        &data[p.payload.clone()],
+                    )
+                    .with_payload_len(p.payload_len)
+                    .with_addresses(&data[p.src_addr.clone()], &data[p.dst_addr.clone()])
+                    .with_tcp_flags(p.tcp_flags)
                 }),
                 outcome: result.outcome,
             };

@@ -13,7 +13,9 @@ const MAX_VLAN_TAGS: u8 = 8;
 const MAX_EXTENSION_HEADERS: u8 = 8;
 
 /// The transport layer of a packet: ports, payload and addresses, all borrowed from the frame.
+/// Built by the decoders, or by [`Packet::new`] for a caller that decoded its headers itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Packet<'a> {
     /// TCP or UDP.
     pub transport: Transport,
