@@ -210,6 +210,8 @@ fn analyse_file<W: Write>(
     let classifier = Classifier::swyxware_2013();
     let mut config = Config::default();
     config.memory_budget = usize::try_from(args.flow_memory << 20).unwrap_or(usize::MAX);
+    // Only packet lines need capture order; counts and flow rows do not.
+    config.ordered = args.packets;
     let mut tracker = Tracker::new(classifier, config);
     let format = args.format.map(OutputFormat::lines);
     let lines_format = format.unwrap_or(report::Format::Json);

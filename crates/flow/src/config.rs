@@ -22,8 +22,13 @@ pub struct Config {
     /// Memory for flows and held-back packets, in bytes. Reaching it evicts the flows idle
     /// longest. Default 64 MiB.
     pub memory_budget: usize,
-    /// Most packets held back while their flows are undecided. Default 16,384.
+    /// A packet is held back while its flow is undecided for at most this many packets pushed
+    /// after it. Default 16,384.
     pub hold_packets: usize,
+    /// Hand packets out in capture order (default): a settled packet waits behind an earlier
+    /// one still held. Without order (a summary, flow rows: what counts is each packet's
+    /// verdict, not when it comes), only the held packets wait; every verdict is the same.
+    pub ordered: bool,
     /// Longest a packet is held back, in capture time. Default 1 s.
     pub hold_ns: u64,
     /// On a UDP flow that only broad rows label: RTP packets in one direction with one SSRC,
@@ -59,6 +64,7 @@ impl Default for Config {
             tcp_close_ns: 5 * SECOND,
             memory_budget: 64 << 20,
             hold_packets: 16 * 1024,
+            ordered: true,
             hold_ns: SECOND,
             rtp_agreeing: 2,
             rtp_max_step: 16,

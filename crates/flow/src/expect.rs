@@ -40,6 +40,12 @@ pub(crate) struct Expectation {
 #[derive(Debug)]
 pub(crate) struct Expectations {
     map: HashMap<Place, Expectation, ahash::RandomState>,
+    /// The places of each dialog's expectations, so that a new offer or a BYE finds them
+    /// without a scan of every expectation.
+    dialogs: HashMap<CallId, Vec<Place>, ahash::RandomState>,
+    /// One bit per port that some expectation names: most flows' ports are not, and are
+    /// settled by two bit tests instead of two hash lookups.
+    ports: Box<[u64; 1024]>,
     /// Insertion order, for evicting the oldest at the bound.
     order: VecDeque<(Place, u64)>,
     max: usize,
@@ -53,6 +59,8 @@ impl Expectations {
     pub(crate) fn new(max: usize, ttl_ns: u64) -> Expectations {
         Expectations {
             map: HashMap::with_hasher(ahash::RandomState::new()),
+            dialogs: HashMap::with_hasher(ahash::RandomState::new()),
+            ports: Box::new([0; 1024]),
             order: VecDeque::new(),
             max: max.max(1),
             ttl_ns,
@@ -67,6 +75,13 @@ impl Expectations {
     /// Bytes held, for the memory budget.
     pub(crate) fn memory(&self) -> usize {
         self.map.capacity() * (core::mem::size_of::<(Place, Expectation)>() + 1)
+            + self.dialogs.capacity() * (core::mem::size_of::<(CallId, Vec<Place>)>() + 1)
+            + self
+                .dialogs
+                .values()
+                .map(|v| v.capacity() * 32)
+                .sum::<usize>()
+            + 8 * 1024
             + self.order.capacity() * core::mem::size_of::<(Place, u64)>()
     }
 
@@ -76,7 +91,7 @@ impl Expectations {
                 break;
             };
             if self.map.get(&old).is_some_and(|e| e.created_ns == created) {
-                self.map.remove(&old);
+                self.remove(&old);
             }
         }
         if self.order.len() >= 2 * self.max {
@@ -87,8 +102,40 @@ impl Expectations {
             });
         }
         self.order.push_back((place, expectation.created_ns));
-        self.map.insert(place, expectation);
+        if let Some(old) = self.map.insert(place, expectation) {
+            self.forget_place(&old.call_id, &place);
+        }
+        self.dialogs
+            .entry(expectation.call_id)
+            .or_default()
+            .push(place);
+        self.ports[usize::from(place.port >> 6)] |= 1 << (place.port & 63);
         self.generation += 1;
+    }
+
+    /// Whether some expectation names `port` (the bit stays until the table empties: a false
+    /// yes costs a lookup, never a wrong answer).
+    #[inline]
+    pub(crate) fn names_port(&self, port: u16) -> bool {
+        self.ports[usize::from(port >> 6)] & 1 << (port & 63) != 0
+    }
+
+    fn remove(&mut self, place: &Place) {
+        if let Some(old) = self.map.remove(place) {
+            self.forget_place(&old.call_id, place);
+        }
+        if self.map.is_empty() {
+            self.ports.fill(0);
+        }
+    }
+
+    fn forget_place(&mut self, call_id: &CallId, place: &Place) {
+        if let Some(places) = self.dialogs.get_mut(call_id) {
+            places.retain(|p| p != place);
+            if places.is_empty() {
+                self.dialogs.remove(call_id);
+            }
+        }
     }
 
     /// The expectation at `place`, unless it expired by `now_ns`.
@@ -101,12 +148,26 @@ impl Expectations {
     /// Forgets what `announcer` announced in the dialog `call_id` (a new offer or answer
     /// replaces it).
     pub(crate) fn replace_side(&mut self, call_id: &CallId, announcer: u128) {
-        self.map
-            .retain(|_, e| !(e.call_id == *call_id && e.announcer == announcer));
+        let Some(places) = self.dialogs.get(call_id) else {
+            return;
+        };
+        let gone: Vec<Place> = places
+            .iter()
+            .filter(|&p| self.map.get(p).is_some_and(|e| e.announcer == announcer))
+            .copied()
+            .collect();
+        for place in gone {
+            self.remove(&place);
+        }
     }
 
     /// Forgets the dialog `call_id` (BYE, CANCEL, a final failure).
     pub(crate) fn end_dialog(&mut self, call_id: &CallId) {
-        self.map.retain(|_, e| e.call_id != *call_id);
+        for place in self.dialogs.remove(call_id).unwrap_or_default() {
+            self.map.remove(&place);
+        }
+        if self.map.is_empty() {
+            self.ports.fill(0);
+        }
     }
 }

@@ -283,6 +283,8 @@ struct Held {
     slot: u32,
     /// Sequence number of the flow's next pending packet.
     next: u64,
+    /// Packets pushed before this one (the hold-back bound counts the packets since).
+    pushed_at: u64,
 }
 
 /// How the flow's pending packets are settled.
@@ -327,6 +329,8 @@ pub struct Tracker<'t> {
     /// Sequence number of `held[0]`.
     held_base: u64,
     next_id: u64,
+    /// Packets pushed so far.
+    pushed: u64,
     now: u64,
     next_sweep: u64,
     evicted_keys: Vec<u64>,
@@ -361,6 +365,7 @@ impl<'t> Tracker<'t> {
             held: VecDeque::new(),
             held_base: 0,
             next_id: 0,
+            pushed: 0,
             now: 0,
             next_sweep: 0,
             evicted_keys: Vec::new(),
@@ -402,6 +407,7 @@ impl<'t> Tracker<'t> {
         sink: &mut impl Sink,
     ) {
         self.now = self.now.max(time_ns);
+        self.pushed += 1;
         if self.now >= self.next_sweep {
             self.sweep(sink);
             self.next_sweep = self.now.saturating_add(SWEEP_EVERY_NS);
@@ -591,8 +597,8 @@ impl<'t> Tracker<'t> {
         self.table.touch(slot, list);
 
         match decided {
-            // Nothing held before it: out at once.
-            Some(v) if self.held.is_empty() => {
+            // Nothing held before it, or no order to keep: out at once.
+            Some(v) if self.held.is_empty() || !self.config.ordered => {
                 verdict.verdict = v;
                 sink.packet(&verdict);
             }
@@ -656,6 +662,17 @@ impl<'t> Tracker<'t> {
             }
         }
         if self.expectations.is_empty() || flow.looked == self.expectations.generation {
+            return None;
+        }
+        // A flow its own payload decided on a narrow row is no announced media; a flow whose
+        // ports no expectation names needs no lookup.
+        let (lo_port, hi_port) = (flow.key.raw_end(true).1, flow.key.raw_end(false).1);
+        if flow
+            .decided
+            .is_some_and(|d| d.by == DecidedBy::Packet && d.evidence == FlowEvidence::Confirmed)
+            || !(self.expectations.names_port(lo_port) || self.expectations.names_port(hi_port))
+        {
+            flow.looked = self.expectations.generation;
             return None;
         }
         let tcp = packet.transport == Transport::Tcp;
@@ -761,6 +778,9 @@ impl<'t> Tracker<'t> {
         src: u128,
         tcp: bool,
     ) {
+        if !worth_parsing(packet.payload) {
+            return;
+        }
         let framing = if tcp {
             Framing::Stream
         } else {
@@ -1099,6 +1119,7 @@ impl<'t> Tracker<'t> {
             from_lo,
             slot,
             next: u64::MAX,
+            pushed_at: self.pushed,
         });
     }
 
@@ -1144,7 +1165,7 @@ impl<'t> Tracker<'t> {
         while let Some(front) = self.held.front() {
             if front.pending {
                 let over = all
-                    || self.held.len() > self.config.hold_packets
+                    || self.pushed - front.pushed_at > self.config.hold_packets as u64
                     || front.verdict.time_ns.saturating_add(self.config.hold_ns) < self.now;
                 if !over {
                     break;
@@ -1173,7 +1194,7 @@ impl<'t> Tracker<'t> {
     }
 
     fn emit(&mut self, verdict: PacketVerdict, sink: &mut impl Sink) {
-        if self.held.is_empty() {
+        if self.held.is_empty() || !self.config.ordered {
             sink.packet(&verdict);
         } else {
             self.reserve_held();
@@ -1184,10 +1205,21 @@ impl<'t> Tracker<'t> {
                 from_lo: true,
                 slot: u32::MAX,
                 next: u64::MAX,
+                pushed_at: self.pushed,
             });
             self.drain(sink, false);
         }
     }
+}
+
+/// Whether a SIP message may matter to the expectations: BYE, CANCEL and failure responses end
+/// a dialog's; a message with a body may carry SDP. A message that ends with its empty line
+/// has no body: most messages are that, and they are settled without parsing.
+fn worth_parsing(payload: &[u8]) -> bool {
+    let ends_dialog = payload.starts_with(b"BYE ")
+        || payload.starts_with(b"CANCEL ")
+        || (payload.starts_with(b"SIP/2.0 ") && matches!(payload.get(8), Some(b'3'..=b'6')));
+    ends_dialog || !(payload.ends_with(b"\r\n\r\n") || payload.ends_with(b"\n\n"))
 }
 
 /// What an announced flow's packet carries: for an FTP data connection anything is FTP; for

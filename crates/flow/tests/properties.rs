@@ -147,6 +147,22 @@ proptest! {
     }
 
     #[test]
+    fn without_capture_order_every_packet_gets_the_same_verdict(
+        steps in prop::collection::vec(step(), 1..120),
+        hold in 1usize..40,
+    ) {
+        let mut ordered = Config::default();
+        ordered.hold_packets = hold;
+        let mut unordered = ordered;
+        unordered.ordered = false;
+        let a = run(&steps, false, steps.len(), ordered);
+        let mut b = run(&steps, false, steps.len(), unordered);
+        b.packets.sort_by_key(|p| p.index);
+        prop_assert_eq!(a.packets, b.packets);
+        prop_assert_eq!(a.flows, b.flows);
+    }
+
+    #[test]
     fn swapping_the_direction_of_every_packet_keeps_the_labels(
         steps in prop::collection::vec(step(), 1..80),
     ) {
