@@ -54,6 +54,12 @@ pub struct Config {
     pub max_expectations: usize,
     /// An expectation not met within this long (capture time) is forgotten. Default 300 s.
     pub expectation_ns: u64,
+    /// SIP over TCP: the most bytes of one direction's unfinished message kept (its head and
+    /// body); a longer message is skipped and counted. Default 16 KiB.
+    pub sip_stream_buffer: usize,
+    /// The most bytes kept over all SIP-over-TCP directions, counted in the memory budget.
+    /// Default 2 MiB.
+    pub sip_stream_total: usize,
 }
 
 impl Default for Config {
@@ -73,6 +79,8 @@ impl Default for Config {
             disagreeing_run: 4,
             max_expectations: 4096,
             expectation_ns: 300 * SECOND,
+            sip_stream_buffer: 16 * 1024,
+            sip_stream_total: 2 << 20,
         }
     }
 }

@@ -24,6 +24,8 @@ pub(crate) struct Expectation {
     pub(crate) label: Label,
     /// The announcing side's component, where known.
     pub(crate) component: Option<Component>,
+    /// The SIP flow's component, when neither the announcer nor the media port's rows name one.
+    pub(crate) dialog_component: Option<Component>,
     /// An FTP data connection.
     pub(crate) ftp_data: bool,
     /// The flow that announced it.

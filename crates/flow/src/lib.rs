@@ -85,7 +85,21 @@
 //!    after it wait too, so output stays in capture order. A packet is held at most 16,384
 //!    packets and 1 s of capture time ([`Config::hold_packets`], [`Config::hold_ns`]); at the
 //!    bound it goes out with its own verdict, `undecided` where only agreement would label
-//!    it. The held packets count in the memory budget.
+//!    it. The held packets count in the memory budget. Without [`Config::ordered`] (a
+//!    summary, flow rows) only the held packets wait; every verdict is the same.
+//! 7. **Signalling announces flows** ([`signalling`]). An SDP offer or answer in a SIP message
+//!    (a UDP datagram, or a TCP stream read within [`Config::sip_stream_buffer`] per
+//!    direction) announces, for each media it does not decline, where its sender receives it
+//!    (`c=`, `m=` port, `a=rtcp:` or port + 1); FTP's 227, 229, `PORT` and `EPRT` announce a
+//!    data connection. A flow one of its ends was announced for is labelled with evidence
+//!    [`FlowEvidence::Signalled`]: the payload decides the label (UDPTL is T.38, RTP or RTCP
+//!    is RTP, so a declined T.38 offer leaves RTP; anything else on a media port is not
+//!    labelled by the announcement), the component is the announcer's (the component the SIP
+//!    rows place at the sender's end, else the media port's row, else the SIP flow's own), and
+//!    the matrix's choice goes to the peer; an FTP data connection is FTP, as its control connection. The row names the
+//!    announcing flow and the Call-ID. A later SDP of the same side of a dialog replaces what
+//!    it announced; BYE, CANCEL and a failed INVITE end the dialog's announcements; at most
+//!    [`Config::max_expectations`] are kept, each for [`Config::expectation_ns`].
 //!
 //! # Speed
 //!

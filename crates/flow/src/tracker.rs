@@ -11,13 +11,14 @@ use crate::config::Config;
 use crate::expect::{Expectation, Expectations, Place};
 use crate::key::{raw_addr, FlowKey};
 use crate::signalling::ftp::parse_ftp_line;
-use crate::signalling::sip::{parse_message, Framing, Method, Parse, StartLine};
+use crate::signalling::sip::{parse_message, Framing, Method, Parse, SipMessage, StartLine};
 use crate::staging::Staging;
 use crate::table::{Linked, Links, Table, CLOSING_LIST, LISTS, TCP_LIST, UDP_LIST};
 use crate::verdict::{
     CallId, Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord, Labelled,
     PacketVerdict, Sink, Verdict,
 };
+use hashbrown::HashMap;
 
 /// Evicted keys remembered, to mark a flow that comes back (a power of two).
 const REMEMBERED_EVICTIONS: usize = 1 << 14;
@@ -39,6 +40,8 @@ struct Decided {
     /// The deciding port, and whether it is the low end's.
     port: u16,
     port_on_lo: bool,
+    /// The component sits on the low end (its peer on the other).
+    component_on_lo: bool,
     evidence: FlowEvidence,
     by: DecidedBy,
 }
@@ -149,6 +152,14 @@ struct Flow {
     looked: u64,
 }
 
+/// Whose a SIP message's sender is: the component the SIP rows place at its end (`None` from
+/// a port no row names), and the SIP flow's component.
+#[derive(Debug, Clone, Copy)]
+struct Sender {
+    component: Option<Component>,
+    dialog: Component,
+}
+
 /// What announced a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Signal {
@@ -205,6 +216,7 @@ impl Flow {
             peer: decision.peer,
             port: decision.port,
             port_on_lo: (decision.side == Side::Source) == from_lo,
+            component_on_lo: (decision.component_side() == Side::Source) == from_lo,
             evidence,
             by,
         });
@@ -310,6 +322,9 @@ pub struct Stats {
     pub held: usize,
     /// Packets released at the hold-back bound while their flow was undecided.
     pub released_undecided: u64,
+    /// SIP messages over TCP skipped: longer than the per-direction buffer, or past the
+    /// buffers' total.
+    pub sip_skipped: u64,
     /// Bytes the tracker holds for flows and held packets.
     pub memory: usize,
     /// Most flows the budget allows at once.
@@ -335,6 +350,11 @@ pub struct Tracker<'t> {
     next_sweep: u64,
     evicted_keys: Vec<u64>,
     expectations: Expectations,
+    /// SIP over TCP: the bytes of each flow direction's unfinished message, by flow id and
+    /// direction (sent by the low end).
+    streams: HashMap<(u64, bool), Vec<u8>, ahash::RandomState>,
+    /// Bytes held in `streams`.
+    stream_bytes: usize,
     stats: Stats,
 }
 
@@ -350,6 +370,7 @@ impl<'t> Tracker<'t> {
     /// classifies packets with) and keeps within `config`'s bounds.
     pub fn new(classifier: Classifier<'t>, config: Config) -> Tracker<'t> {
         let held_bytes = (config.hold_packets + 1).saturating_mul(core::mem::size_of::<Held>())
+            + config.sip_stream_total
             + config
                 .max_expectations
                 .saturating_mul(2 * core::mem::size_of::<(Place, Expectation)>());
@@ -370,6 +391,8 @@ impl<'t> Tracker<'t> {
             next_sweep: 0,
             evicted_keys: Vec::new(),
             expectations: Expectations::new(config.max_expectations, config.expectation_ns),
+            streams: HashMap::with_hasher(ahash::RandomState::new()),
+            stream_bytes: 0,
             stats: Stats {
                 max_flows: max_flows.max(1),
                 ..Stats::default()
@@ -389,6 +412,8 @@ impl<'t> Tracker<'t> {
             held: self.held.len(),
             memory: self.table.memory()
                 + self.expectations.memory()
+                + self.stream_bytes
+                + self.streams.capacity() * 48
                 + self.held.capacity() * core::mem::size_of::<Held>()
                 + self.evicted_keys.capacity() * 8,
             ..self.stats
@@ -568,6 +593,7 @@ impl<'t> Tracker<'t> {
             }
         };
         let flow_id = flow.id;
+        let flow_decided = flow.decided;
         if flow.run > 0 && flow.decided.is_some() {
             // A packet that disagrees with the flow's label: counted apart in case it starts a
             // run that ends the span (the run's packets then start the next span).
@@ -615,7 +641,7 @@ impl<'t> Tracker<'t> {
         if let Some(record) = split {
             self.split_span(slot, record, from_lo, (time_ns, index, wire_len), sink);
         }
-        self.read_signalling(flow_id, &packet, &own, tcp);
+        self.read_signalling(flow_id, flow_decided, &packet, &own, from_lo);
         if let Some(how) = settle {
             self.settle(slot, how);
         }
@@ -695,7 +721,11 @@ impl<'t> Tracker<'t> {
             Own::Narrow(d) | Own::Staged(d) => Some(d.component),
             Own::None(_) => None,
         };
-        let component = expectation.component.or(matrix_component)?;
+        // The announcer's component, else the media port's row, else the SIP flow's.
+        let component = expectation
+            .component
+            .or(matrix_component)
+            .or(expectation.dialog_component)?;
         // The other end's announcer, else the row the matrix would have picked, when it names
         // another component: the peer.
         let peer = other
@@ -721,6 +751,7 @@ impl<'t> Tracker<'t> {
             peer,
             port,
             port_on_lo,
+            component_on_lo: port_on_lo,
             evidence: FlowEvidence::Signalled,
             by: DecidedBy::Signalling,
         });
@@ -732,7 +763,31 @@ impl<'t> Tracker<'t> {
 
     /// Reads what a SIP message's SDP or an FTP control line announces, and what ends a
     /// dialog's announcements.
-    fn read_signalling(&mut self, flow_id: u64, packet: &Packet<'_>, own: &Own, tcp: bool) {
+    fn read_signalling(
+        &mut self,
+        flow_id: u64,
+        flow_decided: Option<Decided>,
+        packet: &Packet<'_>,
+        own: &Own,
+        from_lo: bool,
+    ) {
+        let tcp = packet.transport == Transport::Tcp;
+        if tcp && !packet.payload.is_empty() {
+            // SIP over TCP is a stream: its messages are read from the flow's bytes, whatever
+            // segment they start in.
+            if let Some(d) = flow_decided.filter(|d| d.label == Label::Sip) {
+                let announcer = if d.component_on_lo == from_lo {
+                    Some(d.component)
+                } else {
+                    d.peer
+                };
+                let sender = Sender {
+                    component: announcer,
+                    dialog: d.component,
+                };
+                return self.read_sip_stream(flow_id, packet, sender, from_lo, own);
+            }
+        }
         let decision = match own {
             Own::Narrow(d) | Own::Staged(d) if d.evidence == Evidence::Confirmed => *d,
             _ => return,
@@ -741,7 +796,24 @@ impl<'t> Tracker<'t> {
             return;
         };
         match decision.label {
-            Label::Sip => self.read_sip(flow_id, packet, &decision, src, tcp),
+            Label::Sip if !tcp => {
+                if !worth_parsing(packet.payload) {
+                    return;
+                }
+                if let Parse::Complete(message, _) =
+                    parse_message(packet.payload, Framing::Datagram)
+                {
+                    let announcer = Sender {
+                        component: if decision.component_side() == Side::Source {
+                            Some(decision.component)
+                        } else {
+                            decision.peer
+                        },
+                        dialog: decision.component,
+                    };
+                    self.read_sip(flow_id, &message, announcer, src);
+                }
+            }
             Label::Ftp if tcp => {
                 for line in packet.payload.split(|&b| b == b'\n') {
                     let Some(announcement) = parse_ftp_line(line) else {
@@ -755,6 +827,7 @@ impl<'t> Tracker<'t> {
                     let expectation = Expectation {
                         label: Label::Ftp,
                         component: Some(decision.component),
+                        dialog_component: None,
                         ftp_data: true,
                         announced_by: flow_id,
                         call_id: CallId::new(b""),
@@ -768,27 +841,63 @@ impl<'t> Tracker<'t> {
         }
     }
 
-    /// A SIP message: its SDP announces media, BYE, CANCEL and a failed INVITE end its
-    /// dialog's announcements.
-    fn read_sip(
+    /// A TCP segment of a SIP flow: appended to its direction's bytes, and every message they
+    /// now complete read. A message over [`Config::sip_stream_buffer`] (or past the buffers'
+    /// total) is skipped and counted: the direction starts over at its next segment that starts
+    /// a message, so it never stalls the flow.
+    fn read_sip_stream(
         &mut self,
         flow_id: u64,
         packet: &Packet<'_>,
-        decision: &Decision,
-        src: u128,
-        tcp: bool,
+        announcer: Sender,
+        from_lo: bool,
+        own: &Own,
     ) {
-        if !worth_parsing(packet.payload) {
+        let Some(src) = packet.src_ip().map(raw_addr) else {
+            return;
+        };
+        let starts_message = matches!(own, Own::Narrow(d) | Own::Staged(d)
+            if d.label == Label::Sip && d.evidence == Evidence::Confirmed);
+        let key = (flow_id, from_lo);
+        let mut buffer = self.streams.remove(&key).unwrap_or_default();
+        self.stream_bytes -= buffer.len();
+        if buffer.is_empty() && !starts_message {
+            return; // mid-message after a skip, or a capture that started mid-stream
+        }
+        let room = self
+            .config
+            .sip_stream_total
+            .saturating_sub(self.stream_bytes)
+            .min(self.config.sip_stream_buffer);
+        if buffer.len() + packet.payload.len() > room {
+            self.stats.sip_skipped += 1;
             return;
         }
-        let framing = if tcp {
-            Framing::Stream
-        } else {
-            Framing::Datagram
-        };
-        let Parse::Complete(message, _) = parse_message(packet.payload, framing) else {
-            return;
-        };
+        buffer.extend_from_slice(packet.payload);
+        let mut used = 0;
+        loop {
+            match parse_message(&buffer[used..], Framing::Stream) {
+                Parse::Complete(message, len) => {
+                    self.read_sip(flow_id, &message, announcer, src);
+                    used += len.max(1);
+                }
+                Parse::Incomplete => break,
+                Parse::Invalid(_) => {
+                    used = buffer.len();
+                    break;
+                }
+            }
+        }
+        buffer.drain(..used);
+        if !buffer.is_empty() {
+            self.stream_bytes += buffer.len();
+            self.streams.insert(key, buffer);
+        }
+    }
+
+    /// A SIP message: its SDP announces media, BYE, CANCEL and a failed INVITE end its
+    /// dialog's announcements. `announcer` says whose the sender is, `src` its address.
+    fn read_sip(&mut self, flow_id: u64, message: &SipMessage<'_>, announcer: Sender, src: u128) {
         let call_id = CallId::new(message.call_id);
         let failed_invite = matches!(message.start, StartLine::Response { code } if code >= 300)
             && message.cseq.method == Method::Invite;
@@ -805,11 +914,7 @@ impl<'t> Tracker<'t> {
         let Some(sdp) = message.sdp() else { return };
         // The announcing side: the deciding row's component where it sits on the sender's
         // side, else the component the sender's port attributes.
-        let component = if decision.component_side() == Side::Source {
-            Some(decision.component)
-        } else {
-            decision.peer
-        };
+        let component = announcer.component;
         self.expectations.replace_side(&call_id, src);
         for media in sdp.media().iter().filter(|m| !m.is_declined()) {
             let addr = media.address.map_or(src, raw_addr);
@@ -819,6 +924,7 @@ impl<'t> Tracker<'t> {
             let expectation = Expectation {
                 label: media.label,
                 component,
+                dialog_component: Some(announcer.dialog),
                 ftp_data: false,
                 announced_by: flow_id,
                 call_id,
@@ -975,6 +1081,14 @@ impl<'t> Tracker<'t> {
     /// Reports the flow's last span, settles its held packets and frees its slot.
     fn end_flow(&mut self, slot: u32, reason: EndReason, sink: &mut impl Sink) {
         self.settle(slot, Settle::Fallback);
+        if !self.streams.is_empty() {
+            let id = self.table.get(slot).id;
+            for from_lo in [true, false] {
+                if let Some(buffer) = self.streams.remove(&(id, from_lo)) {
+                    self.stream_bytes -= buffer.len();
+                }
+            }
+        }
         let record = self.table.get(slot).record(reason);
         sink.flow(&record);
         self.table.remove(slot);

@@ -391,3 +391,72 @@ fn a_passive_ftp_data_connection_is_ftp_of_its_control_connection() {
     // FAX and SWYX_IT unused here.
     let _ = (FAX, SWYX_IT);
 }
+
+#[test]
+fn sip_over_tcp_announces_from_a_message_split_across_segments() {
+    let tcp = |src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, flags: u8, body: &[u8]| {
+        let mut spec = FrameSpec::tcp(src, dst, sport, dport, body.to_vec());
+        spec.tcp_flags = flags;
+        spec.ethernet()
+    };
+    let invite = sip_with_sdp(
+        "INVITE sip:fax@10.1.1.11 SIP/2.0",
+        "tcp-1",
+        "1 INVITE",
+        SWYX_SERVER,
+        &["m=image 30000 udptl t38"],
+    );
+    let (head, tail) = invite.split_at(invite.len() / 2);
+    let mut frames = vec![
+        tcp(SWYX_SERVER, GATE, 50500, 5064, 0x02, b""),
+        tcp(GATE, SWYX_SERVER, 5064, 50500, 0x12, b""),
+        tcp(SWYX_SERVER, GATE, 50500, 5064, 0x18, head),
+        tcp(SWYX_SERVER, GATE, 50500, 5064, 0x18, tail),
+    ];
+    for seq in 0..5 {
+        frames.push(udp(GATE, SWYX_SERVER, 20000, 30000, payload::udptl(seq)));
+    }
+    let out = track(&frames);
+    assert!(out.packets[4..]
+        .iter()
+        .all(|p| p.verdict.label() == Some(Label::T38)));
+}
+
+#[test]
+fn a_sip_message_over_the_stream_buffer_is_skipped_and_the_flow_goes_on() {
+    let tcp = |flags: u8, body: &[u8]| {
+        let mut spec = FrameSpec::tcp(SWYX_SERVER, GATE, 50600, 5064, body.to_vec());
+        spec.tcp_flags = flags;
+        spec.ethernet()
+    };
+    let mut config = Config::default();
+    config.sip_stream_buffer = 256;
+    let huge = format!(
+        "INVITE sip:x@10.1.1.11 SIP/2.0\r\nCall-ID: big\r\nCSeq: 1 INVITE\r\nContent-Length: 4000\r\n\r\n{}",
+        "a".repeat(200)
+    );
+    let frames = [
+        tcp(0x02, b""),
+        tcp(0x18, huge.as_bytes()),
+        tcp(0x18, &[b'b'; 300]),
+        tcp(0x18, &payload::sip_invite()),
+    ];
+    let mut tracker = Tracker::new(Classifier::swyxware_2013(), config);
+    let mut out = Collect::default();
+    for (i, frame) in frames.iter().enumerate() {
+        tracker.push(
+            i as u64,
+            i as u64,
+            frame.len() as u32,
+            &classify(frame),
+            &mut out,
+        );
+    }
+    assert!(tracker.stats().sip_skipped >= 1);
+    tracker.finish(&mut out);
+    assert_eq!(out.packets.len(), 4);
+    assert!(out
+        .packets
+        .iter()
+        .all(|p| p.verdict.label() == Some(Label::Sip)));
+}
