@@ -45,6 +45,9 @@ pub(crate) struct Expectations {
     /// The places of each dialog's expectations, so that a new offer or a BYE finds them
     /// without a scan of every expectation.
     dialogs: HashMap<CallId, Vec<Place>, ahash::RandomState>,
+    /// Dialogs whose INVITE was answered with a 2xx: a later failed re-INVITE leaves them
+    /// established (bounded like the expectations: cleared with the dialog, or when full).
+    answered: hashbrown::HashSet<CallId, ahash::RandomState>,
     /// One bit per port that some expectation names: most flows' ports are not, and are
     /// settled by two bit tests instead of two hash lookups.
     ports: Box<[u64; 1024]>,
@@ -62,6 +65,7 @@ impl Expectations {
         Expectations {
             map: HashMap::with_hasher(ahash::RandomState::new()),
             dialogs: HashMap::with_hasher(ahash::RandomState::new()),
+            answered: hashbrown::HashSet::with_hasher(ahash::RandomState::new()),
             ports: Box::new([0; 1024]),
             order: VecDeque::new(),
             max: max.max(1),
@@ -78,6 +82,7 @@ impl Expectations {
     pub(crate) fn memory(&self) -> usize {
         self.map.capacity() * (core::mem::size_of::<(Place, Expectation)>() + 1)
             + self.dialogs.capacity() * (core::mem::size_of::<(CallId, Vec<Place>)>() + 1)
+            + self.answered.capacity() * (core::mem::size_of::<CallId>() + 1)
             + self
                 .dialogs
                 .values()
@@ -88,7 +93,7 @@ impl Expectations {
     }
 
     pub(crate) fn insert(&mut self, place: Place, expectation: Expectation) {
-        while self.map.len() >= self.max {
+        while self.map.len() >= self.max && !self.map.contains_key(&place) {
             let Some((old, created)) = self.order.pop_front() else {
                 break;
             };
@@ -163,8 +168,22 @@ impl Expectations {
         }
     }
 
+    /// Notes that the dialog's INVITE was answered (a 2xx).
+    pub(crate) fn answer(&mut self, call_id: &CallId) {
+        if self.answered.len() >= self.max {
+            self.answered.clear();
+        }
+        self.answered.insert(*call_id);
+    }
+
+    /// Whether the dialog's INVITE was answered.
+    pub(crate) fn is_answered(&self, call_id: &CallId) -> bool {
+        self.answered.contains(call_id)
+    }
+
     /// Forgets the dialog `call_id` (BYE, CANCEL, a final failure).
     pub(crate) fn end_dialog(&mut self, call_id: &CallId) {
+        self.answered.remove(call_id);
         for place in self.dialogs.remove(call_id).unwrap_or_default() {
             self.map.remove(&place);
         }

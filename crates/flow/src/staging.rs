@@ -27,7 +27,8 @@ struct Direction {
 /// (SIP, H.323, ...) one count over both, so a request and its answer agree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Staging {
-    directions: [Direction; 2],
+    /// By direction, RTP and T.38 in the first two, RTCP in the last two.
+    directions: [Direction; 4],
     other: Option<(Label, u8)>,
     /// Per direction, the SSRC of an RTP stream that agreed on this 5-tuple before: a later
     /// packet with it agrees at once, even after a gap (a stray packet after a fax switch).
@@ -54,7 +55,7 @@ impl Staging {
             return count >= config.agreeing(label);
         }
         let known = self.known_ssrc[dir & 1];
-        let d = &mut self.directions[dir & 1];
+        let d = &mut self.directions[(dir & 1) + 2 * usize::from(rtcp)];
         let (ssrc, seq, timestamp) = match (label, rtcp) {
             (Label::Rtp, false) => (be32(payload, 8), be16(payload, 2), be32(payload, 4)),
             // A compound RTCP packet (a report, then more packets, lengths adding up to the

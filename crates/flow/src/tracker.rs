@@ -463,6 +463,7 @@ impl<'t> Tracker<'t> {
         let flow = self.table.get_mut(slot);
         let mut outcome = classification.outcome;
         let mut message_start = false;
+        let awaiting_before = flow.awaiting_start();
         if tcp {
             if packet.tcp_flags & Packet::SYN != 0 {
                 flow.tcp |= SYN_SEEN;
@@ -517,6 +518,9 @@ impl<'t> Tracker<'t> {
                             flow.run = flow.run.saturating_add(1);
                             end_span = flow.run >= run;
                         }
+                        // A flow its first message refuted stays unclassified; the packet
+                        // keeps what its own payload says.
+                        None if flow.refuted => {}
                         None => {
                             split = flow.split_record(run);
                             flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Packet, from_lo);
@@ -558,6 +562,7 @@ impl<'t> Tracker<'t> {
                             end_span = flow.run >= run;
                             None
                         }
+                        None if flow.refuted => Some(own.fallback()),
                         None if agreed => {
                             split = flow.split_record(run);
                             flow.decide(d, FlowEvidence::Confirmed, DecidedBy::Flow, from_lo);
@@ -569,7 +574,13 @@ impl<'t> Tracker<'t> {
                     }
                 }
                 Own::None(reason) => match flow.decided {
-                    Some(_) if tcp => flow.carried(from_lo),
+                    // The other direction's first message contradicting a labelled flow: that
+                    // packet keeps its own verdict.
+                    Some(_) if message_start && reason == Reason::PayloadContradicts => {
+                        Some(own.fallback())
+                    }
+                    // No evidence of its own (a TCP segment, an empty datagram): the flow's.
+                    Some(_) if tcp || packet.payload.is_empty() => flow.carried(from_lo),
                     Some(_) => {
                         // A datagram that matches none of the rows' labels: evidence against the
                         // flow's label, so it keeps its own verdict; a run of them ends the span.
@@ -592,6 +603,16 @@ impl<'t> Tracker<'t> {
                 },
             }
         };
+        // The first payload segment left the flow undecided (no row, or only broad rows it does
+        // not confirm): the handshake that waited for it takes its own verdicts.
+        if awaiting_before
+            && !flow.awaiting_start()
+            && flow.decided.is_none()
+            && !flow.staged
+            && settle.is_none()
+        {
+            settle = Some(Settle::Fallback);
+        }
         let flow_id = flow.id;
         let flow_decided = flow.decided;
         if flow.run > 0 && flow.decided.is_some() {
@@ -716,7 +737,6 @@ impl<'t> Tracker<'t> {
         };
         let other = if server.is_some() { client } else { None };
         let (label, rtcp) = announced_payload(expectation.ftp_data, packet)?;
-        flow.looked = self.expectations.generation;
         let matrix_component = match own {
             Own::Narrow(d) | Own::Staged(d) => Some(d.component),
             Own::None(_) => None,
@@ -726,6 +746,7 @@ impl<'t> Tracker<'t> {
             .component
             .or(matrix_component)
             .or(expectation.dialog_component)?;
+        flow.looked = self.expectations.generation;
         // The other end's announcer, else the row the matrix would have picked, when it names
         // another component: the peer.
         let peer = other
@@ -899,8 +920,17 @@ impl<'t> Tracker<'t> {
     /// dialog's announcements. `announcer` says whose the sender is, `src` its address.
     fn read_sip(&mut self, flow_id: u64, message: &SipMessage<'_>, announcer: Sender, src: u128) {
         let call_id = CallId::new(message.call_id);
-        let failed_invite = matches!(message.start, StartLine::Response { code } if code >= 300)
-            && message.cseq.method == Method::Invite;
+        let invite_response = |ok: fn(u16) -> bool| {
+            matches!(message.start, StartLine::Response { code } if ok(code))
+                && message.cseq.method == Method::Invite
+        };
+        if invite_response(|code| (200..300).contains(&code)) {
+            self.expectations.answer(&call_id);
+        }
+        // A failed INVITE ends a dialog it would have set up; a failed re-INVITE (a declined
+        // T.38 offer) leaves the established call's announcements.
+        let failed_invite =
+            invite_response(|code| code >= 300) && !self.expectations.is_answered(&call_id);
         let ends = matches!(
             message.start,
             StartLine::Request {
@@ -991,16 +1021,16 @@ impl<'t> Tracker<'t> {
                 .filter_map(|list| self.table.oldest(list))
                 .min_by_key(|&s| self.table.get(s).last_ns);
             let Some(victim) = victim else { break };
-            let victim_hash = self.table.get(victim).hash;
+            let victim_key = self.table.get(victim).key;
             self.end_flow(victim, EndReason::Evicted, sink);
             self.stats.evicted += 1;
-            self.remember_eviction(victim_hash);
+            self.remember_eviction(fixed_hash(&victim_key));
         }
         // The client: the sender of a SYN, the receiver of a SYN-ACK, else the first sender.
         let syn_ack = packet.transport == Transport::Tcp
             && packet.tcp_flags & (Packet::SYN | Packet::ACK) == Packet::SYN | Packet::ACK;
         let client_is_lo = from_lo != syn_ack;
-        let after_eviction = self.was_evicted(hash);
+        let after_eviction = self.was_evicted(fixed_hash(&key));
         let id = self.next_id;
         self.next_id += 1;
         self.stats.flows += 1;
@@ -1130,6 +1160,7 @@ impl<'t> Tracker<'t> {
         flow.decided = None;
         flow.refuted = false;
         flow.quiet = 0;
+        flow.looked = u64::MAX;
         flow.run = 0;
         flow.run_counts = [Count::default(); 2];
         match own {
@@ -1199,6 +1230,7 @@ impl<'t> Tracker<'t> {
         flow.counts = moved;
         (flow.first_ns, flow.first_index) = first;
         flow.quiet = 0;
+        flow.looked = u64::MAX;
     }
 
     /// Appends a packet to the hold-back queue (or hands it out at once when nothing is held
@@ -1256,6 +1288,11 @@ impl<'t> Tracker<'t> {
         flow.pending = 0;
         flow.pending_head = u64::MAX;
         flow.pending_tail = u64::MAX;
+        let flow = self.table.get_mut(slot);
+        if how == Settle::Fallback && flow.decided.is_none() {
+            // Handed out unlabelled: the span does not claim them if the flow decides later.
+            flow.quiet += count;
+        }
         let flow = self.table.get(slot);
         for _ in 0..count {
             let Some(held) = seq
@@ -1288,6 +1325,9 @@ impl<'t> Tracker<'t> {
                 let slot = front.slot;
                 let next = front.next;
                 let flow = self.table.get_mut(slot);
+                if flow.decided.is_none() {
+                    flow.quiet += 1;
+                }
                 flow.pending -= 1;
                 flow.pending_head = next;
                 if flow.pending == 0 {
@@ -1334,6 +1374,12 @@ fn worth_parsing(payload: &[u8]) -> bool {
         || payload.starts_with(b"CANCEL ")
         || (payload.starts_with(b"SIP/2.0 ") && matches!(payload.get(8), Some(b'3'..=b'6')));
     ends_dialog || !(payload.ends_with(b"\r\n\r\n") || payload.ends_with(b"\n\n"))
+}
+
+/// A hash of `key` that is the same in every run: the remembered evictions are indexed by it,
+/// so whether a flow is marked `after_eviction` does not depend on the table's random seed.
+fn fixed_hash(key: &FlowKey) -> u64 {
+    ahash::RandomState::with_seeds(0x5357_5958, 0x666c_6f77, 0x6576_6963, 0x7465_6421).hash_one(key)
 }
 
 /// What an announced flow's packet carries: for an FTP data connection anything is FTP; for

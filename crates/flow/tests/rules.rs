@@ -457,3 +457,94 @@ fn both_directions_are_one_flow() {
         (5070, 1, 1)
     );
 }
+
+#[test]
+fn a_handshake_on_no_row_goes_out_with_its_first_segment_not_at_the_bound() {
+    // HTTP to port 80: the client's ephemeral port is only on SwyxDect 800's broad rows.
+    let frames = vec![
+        tcp(PC, OTHER, 50123, 80, SYN, vec![]),
+        tcp(OTHER, PC, 80, 50123, SYN_ACK, vec![]),
+        tcp(PC, OTHER, 50123, 80, ACK, vec![]),
+        tcp(PC, OTHER, 50123, 80, PSH_ACK, payload::http_get()),
+    ];
+    let mut tracker = Tracker::swyxware_2013();
+    let mut out = Collect::default();
+    for (i, frame) in frames.iter().enumerate() {
+        tracker.push(
+            i as u64,
+            i as u64 * 1_000_000,
+            60,
+            &classify(frame),
+            &mut out,
+        );
+    }
+    assert_eq!(out.packets.len(), 4, "out with the first segment, in order");
+    assert_eq!(tracker.stats().released_undecided, 0);
+}
+
+#[test]
+fn a_flow_its_first_message_refuted_stays_unclassified() {
+    // HTTP to the SIP port, then a SIP-looking reply: the flow stays refuted.
+    let mut frames = connection(5060, payload::http_get(), payload::sip_ok());
+    frames.truncate(5);
+    let out = track(&frames);
+    assert_eq!(out.flows.len(), 1);
+    assert_eq!(
+        out.flows[0].verdict.reason(),
+        Some(FlowReason::Packet(Reason::PayloadContradicts))
+    );
+    // The reply keeps what its own payload says.
+    assert_eq!(label(&out.packets[4].verdict), Some(Label::Sip));
+    assert!(out.packets[..4]
+        .iter()
+        .all(|p| p.verdict.reason() == Some(FlowReason::Packet(Reason::PayloadContradicts))));
+}
+
+#[test]
+fn empty_datagrams_of_a_labelled_stream_carry_its_label() {
+    let mut frames = rtp_stream(20000, 40000, 1, 5);
+    frames.extend((0..4).map(|_| udp(PC, SERVER, 40000, 20000, vec![])));
+    frames.extend(rtp_stream(20000, 40000, 6, 5));
+    let out = track(&frames);
+    assert!(out
+        .packets
+        .iter()
+        .all(|p| label(&p.verdict) == Some(Label::Rtp)));
+    assert_eq!(out.flows.len(), 1, "{:#?}", out.flows);
+}
+
+#[test]
+fn packets_forced_out_undecided_are_not_claimed_by_a_later_decision() {
+    // RTP-looking datagrams that never agree (sequence steps of 100), held to the 1 s bound,
+    // then a stream that agrees: the first span stays unlabelled.
+    let mut frames: Vec<Vec<u8>> = (0..100u16)
+        .map(|i| {
+            udp(
+                SERVER,
+                PC,
+                20000,
+                40000,
+                payload::rtp(i * 100, u32::from(i) * 160),
+            )
+        })
+        .collect();
+    frames.extend(rtp_stream(20000, 40000, 20_000, 3));
+    let out = track(&frames);
+    let last = out.flows.last().expect("rows");
+    assert_eq!(last.verdict.label(), Some(Label::Rtp));
+    let labelled = out
+        .packets
+        .iter()
+        .filter(|p| p.verdict.label() == Some(Label::Rtp))
+        .count() as u64;
+    let claimed: u64 = out
+        .flows
+        .iter()
+        .filter(|f| f.verdict.label() == Some(Label::Rtp))
+        .map(|f| f.to_server.packets + f.to_client.packets)
+        .sum();
+    assert!(
+        claimed <= labelled + 1,
+        "{claimed} claimed, {labelled} labelled"
+    );
+}
