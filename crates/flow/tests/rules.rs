@@ -461,7 +461,7 @@ fn both_directions_are_one_flow() {
 #[test]
 fn a_handshake_on_no_row_goes_out_with_its_first_segment_not_at_the_bound() {
     // HTTP to port 80: the client's ephemeral port is only on SwyxDect 800's broad rows.
-    let frames = vec![
+    let frames = [
         tcp(PC, OTHER, 50123, 80, SYN, vec![]),
         tcp(OTHER, PC, 80, 50123, SYN_ACK, vec![]),
         tcp(PC, OTHER, 50123, 80, ACK, vec![]),
