@@ -574,12 +574,10 @@ impl<'t> Tracker<'t> {
                     }
                 }
                 Own::None(reason) => match flow.decided {
-                    // The other direction's first message contradicting a labelled flow: that
-                    // packet keeps its own verdict.
-                    Some(_) if message_start && reason == Reason::PayloadContradicts => {
-                        Some(own.fallback())
-                    }
-                    // No evidence of its own (a TCP segment, an empty datagram): the flow's.
+                    // No evidence of its own (a TCP segment, an empty datagram): the flow's. The
+                    // other direction's first segment of a labelled TCP flow carries it too,
+                    // even where it contradicts: it may hold a header alone (H.225's TPKT
+                    // before its Q.931, `ndpi/h323.pcap`), which its signature cannot confirm.
                     Some(_) if tcp || packet.payload.is_empty() => flow.carried(from_lo),
                     Some(_) => {
                         // A datagram that matches none of the rows' labels: evidence against the
