@@ -31,7 +31,7 @@ use std::time::Instant;
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use swyx_traffic::classify::{
-    Classification, Classifier, LinkType, Outcome, Packet, Reason, Transport,
+    fragment_of, Classification, Classifier, Fragment, LinkType, Outcome, Packet, Reason, Transport,
 };
 use swyx_traffic::flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
 use swyx_traffic::pcap::{CaptureError, CaptureReader, Format, ReaderOptions, Timestamp};
@@ -323,11 +323,12 @@ fn read_sequential<R: Read>(
             Err(error) => return Some(error),
         };
         let result = classify_record(classifier, record.link_type, record.data);
-        tracker.push(
+        tracker.push_fragment(
             record.index,
             nanos(record.timestamp),
             record.original_len,
             &result,
+            fragment_record(record.link_type, record.data, &result),
             sink,
         );
         if let Some(bar) = progress {
@@ -336,6 +337,22 @@ fn read_sequential<R: Read>(
             }
         }
     }
+}
+
+/// The fragment a packet is, looked for only where it can be one: a non-first fragment, or a
+/// packet whose payload is cut short (as a first fragment's is).
+#[inline]
+fn fragment_record<'a>(
+    link_type: u32,
+    data: &'a [u8],
+    result: &Classification<'_>,
+) -> Option<Fragment<'a>> {
+    let maybe = result.reason() == Some(Reason::NonFirstFragment)
+        || result.packet.is_some_and(|p| p.is_truncated());
+    if !maybe {
+        return None;
+    }
+    fragment_of(LinkType::from_linktype(link_type)?, data)
 }
 
 #[inline]
@@ -466,6 +483,17 @@ struct BatchRecord {
 struct Classified {
     outcome: Outcome,
     packet: Option<PacketAt>,
+    fragment: Option<FragmentAt>,
+}
+
+/// A [`Fragment`] with its addresses as ranges of [`Batch::data`].
+struct FragmentAt {
+    src_addr: Range<usize>,
+    dst_addr: Range<usize>,
+    protocol: u8,
+    id: u32,
+    offset: u32,
+    more: bool,
 }
 
 struct PacketAt {
@@ -544,8 +572,17 @@ impl Batch {
             start = record.end;
             let result = classify_record(classifier, record.link_type, data);
             let all = &self.data[..];
+            let fragment = fragment_record(record.link_type, data, &result).map(|f| FragmentAt {
+                src_addr: range_in(all, f.src_addr),
+                dst_addr: range_in(all, f.dst_addr),
+                protocol: f.protocol,
+                id: f.id,
+                offset: f.offset,
+                more: f.more,
+            });
             self.results.push(Classified {
                 outcome: result.outcome,
+                fragment,
                 packet: result.packet.map(|p| PacketAt {
                     transport: p.transport,
                     src_port: p.src_port,
@@ -579,11 +616,20 @@ impl Batch {
                 }),
                 outcome: result.outcome,
             };
-            tracker.push(
+            let fragment = result.fragment.as_ref().map(|f| {
+                Fragment::new(
+                    &data[f.src_addr.clone()],
+                    &data[f.dst_addr.clone()],
+                    f.protocol,
+                )
+                .with_position(f.id, f.offset, f.more)
+            });
+            tracker.push_fragment(
                 index,
                 nanos(record.timestamp),
                 record.original_len,
                 &classification,
+                fragment,
                 sink,
             );
         }

@@ -511,7 +511,16 @@ fn track(dir: &Path, file: &str) -> (Vec<PacketVerdict>, Vec<FlowRecord>) {
             },
         };
         let time = u64::try_from(record.timestamp.as_nanos()).unwrap_or(u64::MAX);
-        tracker.push(record.index, time, record.original_len, &result, &mut out);
+        let fragment = LinkType::from_linktype(record.link_type)
+            .and_then(|link| swyx_traffic::classify::fragment_of(link, record.data));
+        tracker.push_fragment(
+            record.index,
+            time,
+            record.original_len,
+            &result,
+            fragment,
+            &mut out,
+        );
     }
     tracker.finish(&mut out);
     (out.0, out.1)
@@ -718,4 +727,23 @@ fn flows_label_fewer_frames_of_other_applications_than_packets_alone() {
     // other protocols), 44 with the flow rules (15, the rest is Teams media and NTP).
     println!("ndpi-negatives: {frames} frames, {alone} labelled alone, {flows} by flows");
     assert_eq!((alone, flows), (59, 44));
+}
+
+#[test]
+fn the_later_fragments_of_a_fragmented_invite_are_sip() {
+    let Some(dir) = captures_dir() else { return };
+    // SIP over IPv6 (`tshark -Y sip`: 34 frames, 4 of them with a fragment header; the
+    // non-first fragments have no ports alone).
+    let file = "sngrep/ipv6frag.pcap";
+    let stateless = read(&dir, file);
+    assert_eq!(
+        count(&stateless, |p| p.got
+            == Got::Unclassified(Reason::NonFirstFragment)),
+        2
+    );
+    let (packets, _) = track(&dir, file);
+    assert_eq!(packets.len(), 34);
+    assert!(packets
+        .iter()
+        .all(|p| p.verdict.label() == Some(Label::Sip)));
 }

@@ -95,7 +95,7 @@ pub use classification::{
     Candidate, Classification, Decision, Evidence, Outcome, PayloadCheck, Reason, Side,
 };
 pub use link::LinkType;
-pub use packet::Packet;
+pub use packet::{fragment_of, Fragment, Packet};
 pub use reference::classify_reference;
 pub use swyx_matrix::{
     Component, Entry, Label, Labels, Matrix, MatrixError, MatrixErrorKind, OwnedPortTable,

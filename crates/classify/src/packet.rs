@@ -332,7 +332,14 @@ fn be16(data: &[u8], at: usize) -> Option<u16> {
 /// Decodes `data` of link type `link` down to the transport layer.
 #[inline]
 pub fn decode_link(link: LinkType, data: &[u8]) -> Result<Packet<'_>, Reason> {
-    let (version, ip) = match link {
+    let (version, ip) = link_ip(link, data)?;
+    decode_ip_chain(version, ip)
+}
+
+/// The IP header a captured packet of link type `link` carries.
+#[inline(always)]
+fn link_ip(link: LinkType, data: &[u8]) -> Result<(IpVersion, &[u8]), Reason> {
+    Ok(match link {
         LinkType::Ethernet => ethernet_ip(data)?,
         LinkType::RawIp => raw_ip(data)?,
         LinkType::Ipv4 => (IpVersion::V4, data),
@@ -374,8 +381,123 @@ pub fn decode_link(link: LinkType, data: &[u8]) -> Result<Packet<'_>, Reason> {
                 _ => return Err(Reason::NotIp),
             }
         }
-    };
-    decode_ip_chain(version, ip)
+    })
+}
+
+/// A fragment of an IP datagram: what identifies its datagram, and where it sits in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Fragment<'a> {
+    /// The datagram's source address (4 or 16 bytes).
+    pub src_addr: &'a [u8],
+    /// Its destination address.
+    pub dst_addr: &'a [u8],
+    /// The protocol of the datagram's payload (17 for UDP, 6 for TCP).
+    pub protocol: u8,
+    /// The identification (IPv4's 16 bits, IPv6's 32).
+    pub id: u32,
+    /// Where the fragment starts in the datagram's payload, in bytes.
+    pub offset: u32,
+    /// More fragments follow.
+    pub more: bool,
+}
+
+impl<'a> Fragment<'a> {
+    /// A fragment of the datagram from `src_addr` to `dst_addr` carrying `protocol`, at
+    /// offset 0 with no more fragments until [`Fragment::with_position`] says otherwise (for a
+    /// caller that decoded the IP header itself).
+    pub const fn new(src_addr: &'a [u8], dst_addr: &'a [u8], protocol: u8) -> Fragment<'a> {
+        Fragment {
+            src_addr,
+            dst_addr,
+            protocol,
+            id: 0,
+            offset: 0,
+            more: false,
+        }
+    }
+
+    /// The same fragment with identification `id`, at `offset` bytes, with more to follow
+    /// when `more`.
+    pub const fn with_position(self, id: u32, offset: u32, more: bool) -> Fragment<'a> {
+        Fragment {
+            id,
+            offset,
+            more,
+            ..self
+        }
+    }
+
+    /// Whether this is the first fragment (the one with the ports).
+    pub const fn is_first(&self) -> bool {
+        self.offset == 0
+    }
+}
+
+/// The fragment a captured packet of link type `link` is, if its outermost IP header says it
+/// is one (offset other than 0, or more fragments); `None` for a whole datagram or a packet
+/// that is not IP. A cold path beside the classifier, for callers that follow fragments: a
+/// non-first fragment has no ports, so [`Reason::NonFirstFragment`] is all `classify` can say.
+///
+/// ```
+/// use swyx_classify::{fragment_of, LinkType};
+/// // IPv4, identification 0x1234, offset 185 * 8, UDP.
+/// let mut ip = vec![0x45, 0, 0, 28, 0x12, 0x34, 0x00, 185, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+/// ip.extend_from_slice(&[0; 8]);
+/// let fragment = fragment_of(LinkType::Ipv4, &ip).unwrap();
+/// assert_eq!((fragment.id, fragment.offset, fragment.more), (0x1234, 1480, false));
+/// ```
+#[must_use]
+pub fn fragment_of(link: LinkType, data: &[u8]) -> Option<Fragment<'_>> {
+    let (version, ip) = link_ip(link, data).ok()?;
+    match version {
+        IpVersion::V4 => {
+            let header = ip.first_chunk::<{ ipv4::MIN_HEADER_LEN }>()?;
+            let flags = u16_at!(header, ipv4::FLAGS_FRAGMENT);
+            let (offset, more) = (
+                u32::from(flags & ipv4::FRAGMENT_OFFSET) * 8,
+                flags & ipv4::MORE_FRAGMENTS != 0,
+            );
+            (offset != 0 || more).then(|| Fragment {
+                src_addr: &header[ipv4::SRC_ADDR],
+                dst_addr: &header[ipv4::DST_ADDR],
+                protocol: header[ipv4::PROTOCOL],
+                id: u32::from(u16::from_be_bytes([header[4], header[5]])),
+                offset,
+                more,
+            })
+        }
+        IpVersion::V6 => {
+            if ip.len() < ipv6::HEADER_LEN {
+                return None;
+            }
+            let (mut next, mut at) = (ip[ipv6::NEXT_HEADER], ipv6::HEADER_LEN);
+            for _ in 0..=MAX_EXTENSION_HEADERS {
+                match next {
+                    ip_protocol::IPV6_FRAGMENT => {
+                        let flags = be16(ip, at + extension::FRAGMENT_OFFSET_FLAGS.start)?;
+                        let id = ip.get(at + 4..at + 8)?;
+                        return Some(Fragment {
+                            src_addr: &ip[ipv6::SRC_ADDR],
+                            dst_addr: &ip[ipv6::DST_ADDR],
+                            protocol: *ip.get(at + extension::NEXT_HEADER)?,
+                            id: u32::from_be_bytes([id[0], id[1], id[2], id[3]]),
+                            offset: u32::from(flags & extension::FRAGMENT_OFFSET),
+                            more: flags & extension::MORE_FRAGMENTS != 0,
+                        });
+                    }
+                    ip_protocol::IPV6_HOP_BY_HOP
+                    | ip_protocol::IPV6_ROUTING
+                    | ip_protocol::IPV6_DESTINATION_OPTIONS => {
+                        next = *ip.get(at + extension::NEXT_HEADER)?;
+                        at += (usize::from(*ip.get(at + extension::LENGTH)?) + 1) * 8;
+                    }
+                    _ => return None,
+                }
+            }
+            None
+        }
+    }
 }
 
 /// Decodes an Ethernet II frame.

@@ -60,6 +60,9 @@ pub struct Config {
     /// The most bytes kept over all SIP-over-TCP directions, counted in the memory budget.
     /// Default 2 MiB.
     pub sip_stream_total: usize,
+    /// Fragmented datagrams whose first fragment is remembered, so that their later fragments
+    /// carry its flow's label; past it the oldest goes. Default 4,096.
+    pub max_fragmented: usize,
 }
 
 impl Default for Config {
@@ -81,6 +84,7 @@ impl Default for Config {
             expectation_ns: 300 * SECOND,
             sip_stream_buffer: 16 * 1024,
             sip_stream_total: 2 << 20,
+            max_fragmented: 4096,
         }
     }
 }

@@ -3,8 +3,8 @@
 use std::collections::VecDeque;
 
 use swyx_classify::{
-    Classification, Classifier, Component, Decision, Evidence, Label, Outcome, Packet, Reason,
-    Side, Transport,
+    Classification, Classifier, Component, Decision, Evidence, Fragment, Label, Outcome, Packet,
+    Reason, Side, Transport,
 };
 
 use crate::config::Config;
@@ -19,6 +19,9 @@ use crate::verdict::{
     PacketVerdict, Sink, Verdict,
 };
 use hashbrown::HashMap;
+
+/// How long a fragmented datagram's first fragment is remembered (capture time).
+const FRAGMENT_NS: u64 = 30_000_000_000;
 
 /// Evicted keys remembered, to mark a flow that comes back (a power of two).
 const REMEMBERED_EVICTIONS: usize = 1 << 14;
@@ -349,6 +352,10 @@ pub struct Tracker<'t> {
     now: u64,
     next_sweep: u64,
     evicted_keys: Vec<u64>,
+    /// Fragmented datagrams whose first fragment was seen: (source, destination, protocol,
+    /// identification) to the flow's slot, its id, the direction and when.
+    fragmented: HashMap<Datagram, FirstFragment, ahash::RandomState>,
+    fragmented_order: VecDeque<Datagram>,
     expectations: Expectations,
     /// SIP over TCP: the bytes of each flow direction's unfinished message, by flow id and
     /// direction (sent by the low end).
@@ -371,6 +378,7 @@ impl<'t> Tracker<'t> {
     pub fn new(classifier: Classifier<'t>, config: Config) -> Tracker<'t> {
         let held_bytes = (config.hold_packets + 1).saturating_mul(core::mem::size_of::<Held>())
             + config.sip_stream_total
+            + config.max_fragmented * 112
             + config
                 .max_expectations
                 .saturating_mul(2 * core::mem::size_of::<(Place, Expectation)>());
@@ -390,6 +398,8 @@ impl<'t> Tracker<'t> {
             now: 0,
             next_sweep: 0,
             evicted_keys: Vec::new(),
+            fragmented: HashMap::with_hasher(ahash::RandomState::new()),
+            fragmented_order: VecDeque::new(),
             expectations: Expectations::new(config.max_expectations, config.expectation_ns),
             streams: HashMap::with_hasher(ahash::RandomState::new()),
             stream_bytes: 0,
@@ -412,6 +422,8 @@ impl<'t> Tracker<'t> {
             held: self.held.len(),
             memory: self.table.memory()
                 + self.expectations.memory()
+                + self.fragmented.capacity() * 64
+                + self.fragmented_order.capacity() * 40
                 + self.stream_bytes
                 + self.streams.capacity() * 48
                 + self.held.capacity() * core::mem::size_of::<Held>()
@@ -424,6 +436,118 @@ impl<'t> Tracker<'t> {
     /// `time_ns` its capture time, `wire_len` its length on the wire, `classification` what
     /// the stateless classifier made of it. Hands `sink` every packet and flow settled by it.
     pub fn push(
+        &mut self,
+        index: u64,
+        time_ns: u64,
+        wire_len: u32,
+        classification: &Classification<'_>,
+        sink: &mut impl Sink,
+    ) {
+        self.push_fragment(index, time_ns, wire_len, classification, None, sink);
+    }
+
+    /// [`Tracker::push`] for a packet that is a fragment of an IP datagram
+    /// ([`swyx_classify::fragment_of`]): the first fragment's flow is remembered (by source,
+    /// destination, protocol and identification; nothing is reassembled), and the later
+    /// fragments, which have no ports, count in that flow and carry its label. A bounded table
+    /// ([`Config::max_fragmented`] datagrams, each for 30 s of capture time).
+    pub fn push_fragment(
+        &mut self,
+        index: u64,
+        time_ns: u64,
+        wire_len: u32,
+        classification: &Classification<'_>,
+        fragment: Option<Fragment<'_>>,
+        sink: &mut impl Sink,
+    ) {
+        if let Some(later) = fragment.filter(|f| !f.is_first()) {
+            if self.later_fragment(index, time_ns, wire_len, &later, sink) {
+                return;
+            }
+        }
+        self.push_packet(index, time_ns, wire_len, classification, sink);
+        if let (Some(first), Some(packet)) = (fragment, classification.packet) {
+            if first.is_first() {
+                self.remember_fragmented(&first, &packet);
+            }
+        }
+    }
+
+    /// Remembers the flow of a first fragment.
+    fn remember_fragmented(&mut self, fragment: &Fragment<'_>, packet: &Packet<'_>) {
+        let (Some(key), Some((flow_key, from_lo))) = (datagram(fragment), FlowKey::of(packet))
+        else {
+            return;
+        };
+        let hash = self.table.hash(&flow_key);
+        let Some(slot) = self.table.find(hash, &flow_key) else {
+            return;
+        };
+        let id = self.table.get(slot).id;
+        while self.fragmented.len() >= self.config.max_fragmented {
+            let Some(old) = self.fragmented_order.pop_front() else {
+                break;
+            };
+            self.fragmented.remove(&old);
+        }
+        if self
+            .fragmented
+            .insert(key, (slot, id, from_lo, self.now))
+            .is_none()
+        {
+            self.fragmented_order.push_back(key);
+        }
+    }
+
+    /// A later fragment of a datagram whose first fragment was seen: `false` if none was.
+    fn later_fragment(
+        &mut self,
+        index: u64,
+        time_ns: u64,
+        wire_len: u32,
+        fragment: &Fragment<'_>,
+        sink: &mut impl Sink,
+    ) -> bool {
+        let Some(key) = datagram(fragment) else {
+            return false;
+        };
+        let Some(&(slot, id, from_lo, seen)) = self.fragmented.get(&key) else {
+            return false;
+        };
+        let live = seen.saturating_add(FRAGMENT_NS) >= self.now && {
+            let flow = self.table.get(slot);
+            flow.links_ref().live && flow.id == id
+        };
+        if !live {
+            self.fragmented.remove(&key);
+            return false;
+        }
+        self.now = self.now.max(time_ns);
+        self.pushed += 1;
+        let flow = self.table.get_mut(slot);
+        flow.counts[usize::from(!from_lo)].add(wire_len);
+        flow.last_ns = flow.last_ns.max(time_ns);
+        let fallback = Verdict::Unclassified(FlowReason::Packet(Reason::NonFirstFragment));
+        let carried = flow.carried(from_lo);
+        let pending = flow.decided.is_none() && flow.pending > 0;
+        let verdict = PacketVerdict {
+            index,
+            time_ns,
+            wire_len,
+            flow: Some(FlowId(id)),
+            verdict: carried.unwrap_or(fallback),
+            ends: Some((flow.key, from_lo)),
+        };
+        if !pending && (self.held.is_empty() || !self.config.ordered) {
+            sink.packet(&verdict);
+        } else {
+            self.enqueue(verdict, fallback, pending, from_lo, slot);
+            self.drain(sink, false);
+        }
+        true
+    }
+
+    fn push_packet(
         &mut self,
         index: u64,
         time_ns: u64,
@@ -1372,6 +1496,27 @@ fn worth_parsing(payload: &[u8]) -> bool {
         || payload.starts_with(b"CANCEL ")
         || (payload.starts_with(b"SIP/2.0 ") && matches!(payload.get(8), Some(b'3'..=b'6')));
     ends_dialog || !(payload.ends_with(b"\r\n\r\n") || payload.ends_with(b"\n\n"))
+}
+
+/// A fragmented datagram: source, destination, protocol, identification.
+type Datagram = (u128, u128, u8, u32);
+
+/// Its first fragment's flow: slot, flow id, whether it came from the low end, and when.
+type FirstFragment = (u32, u64, bool, u64);
+
+/// What identifies a fragment's datagram, as the fragment table keys it.
+fn datagram(fragment: &Fragment<'_>) -> Option<Datagram> {
+    let raw = |addr: &[u8]| match addr.len() {
+        4 => Some(u128::from(u32::from_be_bytes(addr.try_into().ok()?)) << 96),
+        16 => Some(u128::from_be_bytes(addr.try_into().ok()?)),
+        _ => None,
+    };
+    Some((
+        raw(fragment.src_addr)?,
+        raw(fragment.dst_addr)?,
+        fragment.protocol,
+        fragment.id,
+    ))
 }
 
 /// A hash of `key` that is the same in every run: the remembered evictions are indexed by it,

@@ -548,3 +548,49 @@ fn packets_forced_out_undecided_are_not_claimed_by_a_later_decision() {
         "{claimed} claimed, {labelled} labelled"
     );
 }
+
+/// `frame` (Ethernet, IPv4, no options) split into two fragments of identification `id` at
+/// `at` bytes of its IP payload (a multiple of 8).
+fn fragments(frame: &[u8], id: u16, at: usize) -> [Vec<u8>; 2] {
+    let (ethernet, ip) = frame.split_at(14);
+    let (header, body) = ip.split_at(20);
+    let piece = |offset: usize, part: &[u8], more: bool| {
+        let mut h = header.to_vec();
+        h[2..4].copy_from_slice(&((20 + part.len()) as u16).to_be_bytes());
+        h[4..6].copy_from_slice(&id.to_be_bytes());
+        let flags = (offset / 8) as u16 | if more { 0x2000 } else { 0 };
+        h[6..8].copy_from_slice(&flags.to_be_bytes());
+        [ethernet, &h[..], part].concat()
+    };
+    [piece(0, &body[..at], true), piece(at, &body[at..], false)]
+}
+
+#[test]
+fn a_later_fragment_carries_its_first_fragments_label() {
+    let invite = udp(PC, SERVER, 5070, 5060, payload::sip_invite());
+    let [first, second] = fragments(&invite, 0x4242, 256);
+    assert_eq!(classify(&second).reason(), Some(Reason::NonFirstFragment));
+    let link = swyx_classify::LinkType::Ethernet;
+    let mut tracker = Tracker::swyxware_2013();
+    let mut out = Collect::default();
+    for (i, frame) in [&first, &second].into_iter().enumerate() {
+        let fragment = swyx_classify::fragment_of(link, frame);
+        assert!(fragment.is_some());
+        tracker.push_fragment(i as u64, i as u64, 60, &classify(frame), fragment, &mut out);
+    }
+    tracker.finish(&mut out);
+    assert_eq!(label(&out.packets[1].verdict), Some(Label::Sip));
+    assert_eq!(out.packets[1].flow, out.packets[0].flow);
+    assert_eq!(out.flows.len(), 1);
+    assert_eq!(out.flows[0].to_server.packets, 2);
+    // Without its first fragment, a later one is what it is alone.
+    let mut tracker = Tracker::swyxware_2013();
+    let mut out = Collect::default();
+    let fragment = swyx_classify::fragment_of(link, &second);
+    tracker.push_fragment(0, 0, 60, &classify(&second), fragment, &mut out);
+    tracker.finish(&mut out);
+    assert_eq!(
+        out.packets[0].verdict,
+        Verdict::Unclassified(FlowReason::Packet(Reason::NonFirstFragment))
+    );
+}
