@@ -63,6 +63,8 @@ pub struct Config {
     /// Fragmented datagrams whose first fragment is remembered, so that their later fragments
     /// carry its flow's label; past it the oldest goes. Default 4,096.
     pub max_fragmented: usize,
+    /// Hosts whose roles are noted ([`Tracker::hosts`](crate::Tracker::hosts)). Default 65,536.
+    pub max_hosts: usize,
 }
 
 impl Default for Config {
@@ -85,6 +87,7 @@ impl Default for Config {
             sip_stream_buffer: 16 * 1024,
             sip_stream_total: 2 << 20,
             max_fragmented: 4096,
+            max_hosts: 65_536,
         }
     }
 }

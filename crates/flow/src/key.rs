@@ -90,6 +90,10 @@ impl FlowKey {
         }
     }
 
+    pub(crate) fn is_v6(&self) -> bool {
+        self.kind & V6 != 0
+    }
+
     pub(crate) fn transport(&self) -> Transport {
         if self.kind & !V6 == Transport::Tcp as u8 {
             Transport::Tcp

@@ -114,6 +114,7 @@
 
 mod config;
 mod expect;
+mod hosts;
 mod key;
 pub mod signalling;
 mod staging;
@@ -122,6 +123,7 @@ mod tracker;
 mod verdict;
 
 pub use config::Config;
+pub use hosts::Roles;
 pub use key::Endpoint;
 pub use tracker::{Stats, Tracker};
 pub use verdict::{

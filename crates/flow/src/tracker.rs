@@ -9,6 +9,7 @@ use swyx_classify::{
 
 use crate::config::Config;
 use crate::expect::{Expectation, Expectations, Place};
+use crate::hosts::{Hosts, Roles};
 use crate::key::{raw_addr, FlowKey};
 use crate::signalling::ftp::parse_ftp_line;
 use crate::signalling::sip::{parse_message, Framing, Method, Parse, SipMessage, StartLine};
@@ -18,6 +19,7 @@ use crate::verdict::{
     CallId, Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord, Labelled,
     PacketVerdict, Sink, Verdict,
 };
+use core::net::IpAddr;
 use hashbrown::HashMap;
 
 /// How long a fragmented datagram's first fragment is remembered (capture time).
@@ -328,6 +330,8 @@ pub struct Stats {
     /// SIP messages over TCP skipped: longer than the per-direction buffer, or past the
     /// buffers' total.
     pub sip_skipped: u64,
+    /// Hosts not noted in [`Tracker::hosts`] because the table was full.
+    pub hosts_dropped: u64,
     /// Bytes the tracker holds for flows and held packets.
     pub memory: usize,
     /// Most flows the budget allows at once.
@@ -357,6 +361,7 @@ pub struct Tracker<'t> {
     fragmented: HashMap<Datagram, FirstFragment, ahash::RandomState>,
     fragmented_order: VecDeque<Datagram>,
     expectations: Expectations,
+    hosts: Hosts,
     /// SIP over TCP: the bytes of each flow direction's unfinished message, by flow id and
     /// direction (sent by the low end).
     streams: HashMap<(u64, bool), Vec<u8>, ahash::RandomState>,
@@ -379,6 +384,7 @@ impl<'t> Tracker<'t> {
         let held_bytes = (config.hold_packets + 1).saturating_mul(core::mem::size_of::<Held>())
             + config.sip_stream_total
             + config.max_fragmented * 112
+            + config.max_hosts * 48
             + config
                 .max_expectations
                 .saturating_mul(2 * core::mem::size_of::<(Place, Expectation)>());
@@ -402,6 +408,7 @@ impl<'t> Tracker<'t> {
             fragmented_order: VecDeque::new(),
             expectations: Expectations::new(config.max_expectations, config.expectation_ns),
             streams: HashMap::with_hasher(ahash::RandomState::new()),
+            hosts: Hosts::new(config.max_hosts),
             stream_bytes: 0,
             stats: Stats {
                 max_flows: max_flows.max(1),
@@ -419,12 +426,14 @@ impl<'t> Tracker<'t> {
     pub fn stats(&self) -> Stats {
         Stats {
             live_flows: self.table.len(),
+            hosts_dropped: self.hosts.dropped,
             held: self.held.len(),
             memory: self.table.memory()
                 + self.expectations.memory()
                 + self.fragmented.capacity() * 64
                 + self.fragmented_order.capacity() * 40
                 + self.stream_bytes
+                + self.hosts.memory()
                 + self.streams.capacity() * 48
                 + self.held.capacity() * core::mem::size_of::<Held>()
                 + self.evicted_keys.capacity() * 8,
@@ -796,6 +805,28 @@ impl<'t> Tracker<'t> {
         }
     }
 
+    /// Notes the component the flow in `slot` shows its host acting as: the end of a confirmed
+    /// or signalled decision's component.
+    fn note_role(&mut self, slot: u32) {
+        let flow = self.table.get(slot);
+        if let Some(d) = flow
+            .decided
+            .filter(|d| d.evidence != FlowEvidence::PortOnly)
+        {
+            let addr = flow.key.raw_end(d.component_on_lo).0;
+            self.hosts.note(addr, flow.key.is_v6(), d.component);
+        }
+    }
+
+    /// The components each host was seen acting as: the component's end of every confirmed
+    /// or signalled flow (noted when its row is reported), and the senders of SDP from a
+    /// component's SIP port. At most [`Config::max_hosts`] hosts are kept (later ones are not
+    /// noted; [`Stats::hosts_dropped`] counts them). The matrix's ties are not yet broken with
+    /// them.
+    pub fn hosts(&self) -> impl Iterator<Item = (IpAddr, Roles)> + '_ {
+        self.hosts.iter()
+    }
+
     /// Signalling's say on this packet: for a flow an announcement matches (or matched), the
     /// packet's verdict, and the record of the span before when the match changes the flow's
     /// label, and whether the flow was decided just now (its held packets then carry the
@@ -1067,6 +1098,11 @@ impl<'t> Tracker<'t> {
         // The announcing side: the deciding row's component where it sits on the sender's
         // side, else the component the sender's port attributes.
         let component = announcer.component;
+        if let Some(component) = component {
+            // `src` holds IPv4 in its top four bytes, with the rest zero.
+            let v6 = src & ((1 << 96) - 1) != 0;
+            self.hosts.note(src, v6, component);
+        }
         self.expectations.replace_side(&call_id, src);
         for media in sdp.media().iter().filter(|m| !m.is_declined()) {
             let addr = media.address.map_or(src, raw_addr);
@@ -1241,6 +1277,7 @@ impl<'t> Tracker<'t> {
                 }
             }
         }
+        self.note_role(slot);
         let record = self.table.get(slot).record(reason);
         sink.flow(&record);
         self.table.remove(slot);
@@ -1257,6 +1294,7 @@ impl<'t> Tracker<'t> {
         (time_ns, index, wire_len): (u64, u64, u32),
         sink: &mut impl Sink,
     ) {
+        self.note_role(slot);
         let flow = self.table.get_mut(slot);
         let (moved, first) = if flow.run > 0 && flow.decided.is_some() {
             (flow.run_counts, flow.run_first)

@@ -460,3 +460,33 @@ fn a_sip_message_over_the_stream_buffer_is_skipped_and_the_flow_goes_on() {
         .iter()
         .all(|p| p.verdict.label() == Some(Label::Sip)));
 }
+
+#[test]
+fn hosts_acquire_the_roles_of_their_confirmed_and_announced_flows() {
+    let frames = [
+        udp(
+            SWYX_SERVER,
+            GATE,
+            5060,
+            5060,
+            sip_with_sdp(
+                "INVITE sip:fax@10.1.1.11 SIP/2.0",
+                "roles-1",
+                "1 INVITE",
+                SWYX_SERVER,
+                &["m=image 30000 udptl t38"],
+            ),
+        ),
+        udp(GATE, SWYX_SERVER, 20000, 30000, payload::udptl(1)),
+    ];
+    let mut tracker = Tracker::swyxware_2013();
+    let mut out = Collect::default();
+    for (i, frame) in frames.iter().enumerate() {
+        tracker.push(i as u64, i as u64, 60, &classify(frame), &mut out);
+    }
+    tracker.finish(&mut out);
+    let roles: std::collections::HashMap<_, _> = tracker.hosts().collect();
+    let server = roles[&std::net::IpAddr::from(SWYX_SERVER)];
+    assert!(server.contains(Component::SwyxServer));
+    assert!(!roles.contains_key(&std::net::IpAddr::from(FAX)));
+}

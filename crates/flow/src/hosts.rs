@@ -1,0 +1,93 @@
+//! Host roles: the SwyxWare components each address was seen acting as.
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use hashbrown::HashMap;
+use swyx_classify::Component;
+
+/// The components one host was seen acting as.
+///
+/// ```
+/// use swyx_classify::Component;
+/// use swyx_flow::Roles;
+/// let roles = Roles::default().with(Component::SwyxServer);
+/// assert!(roles.contains(Component::SwyxServer));
+/// assert_eq!(roles.components().collect::<Vec<_>>(), [Component::SwyxServer]);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Roles {
+    bits: u64,
+}
+
+impl Roles {
+    fn bit(component: Component) -> u64 {
+        let at = Component::ALL
+            .iter()
+            .position(|c| *c == component)
+            .unwrap_or(63);
+        1 << at.min(63)
+    }
+
+    /// These roles and `component`.
+    #[must_use]
+    pub fn with(self, component: Component) -> Roles {
+        Roles {
+            bits: self.bits | Roles::bit(component),
+        }
+    }
+
+    /// Whether the host acted as `component`.
+    pub fn contains(&self, component: Component) -> bool {
+        self.bits & Roles::bit(component) != 0
+    }
+
+    /// The components, in [`Component::ALL`]'s order.
+    pub fn components(&self) -> impl Iterator<Item = Component> + '_ {
+        Component::ALL.iter().copied().filter(|c| self.contains(*c))
+    }
+}
+
+/// The roles of every host, bounded.
+#[derive(Debug)]
+pub(crate) struct Hosts {
+    map: HashMap<(u128, bool), Roles, ahash::RandomState>,
+    max: usize,
+    pub(crate) dropped: u64,
+}
+
+impl Hosts {
+    pub(crate) fn new(max: usize) -> Hosts {
+        Hosts {
+            map: HashMap::with_hasher(ahash::RandomState::new()),
+            max,
+            dropped: 0,
+        }
+    }
+
+    pub(crate) fn note(&mut self, addr: u128, v6: bool, component: Component) {
+        let len = self.map.len();
+        match self.map.get_mut(&(addr, v6)) {
+            Some(roles) => *roles = roles.with(component),
+            None if len < self.max => {
+                self.map
+                    .insert((addr, v6), Roles::default().with(component));
+            }
+            None => self.dropped += 1,
+        }
+    }
+
+    pub(crate) fn memory(&self) -> usize {
+        self.map.capacity() * (core::mem::size_of::<((u128, bool), Roles)>() + 1)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (IpAddr, Roles)> + '_ {
+        self.map.iter().map(|(&(addr, v6), &roles)| {
+            let ip = if v6 {
+                IpAddr::V6(Ipv6Addr::from(addr))
+            } else {
+                IpAddr::V4(Ipv4Addr::from((addr >> 96) as u32))
+            };
+            (ip, roles)
+        })
+    }
+}
