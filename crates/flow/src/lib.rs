@@ -100,6 +100,9 @@
 //!    announcing flow and the Call-ID. A later SDP of the same side of a dialog replaces what
 //!    it announced; BYE, CANCEL and a failed INVITE end the dialog's announcements; at most
 //!    [`Config::max_expectations`] are kept, each for [`Config::expectation_ns`].
+//! 8. **Fragments and hosts.** Fed with [`Tracker::push_fragment`], the later fragments of an
+//!    IP datagram (no ports of their own) count in the flow of its first fragment and carry its
+//!    label. [`Tracker::hosts`] gives the components each address was seen acting as.
 //!
 //! # Speed
 //!
