@@ -490,3 +490,63 @@ fn hosts_acquire_the_roles_of_their_confirmed_and_announced_flows() {
     assert!(server.contains(Component::SwyxServer));
     assert!(!roles.contains_key(&std::net::IpAddr::from(FAX)));
 }
+
+#[test]
+fn a_host_known_as_the_fax_server_takes_media_on_a_port_the_phones_range_also_covers() {
+    let tcp = |src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, flags: u8, body: &[u8]| {
+        let mut spec = FrameSpec::tcp(src, dst, sport, dport, body.to_vec());
+        spec.tcp_flags = flags;
+        spec.ethernet()
+    };
+    // The FaxServer's SIP (TCP 61000), confirmed: its host is known as the FaxServer once that
+    // flow's row is reported (here: at its FIN).
+    let mut frames = vec![
+        tcp(SWYX_SERVER, FAX, 50700, 61000, 0x02, b""),
+        tcp(FAX, SWYX_SERVER, 61000, 50700, 0x12, b""),
+        tcp(
+            SWYX_SERVER,
+            FAX,
+            50700,
+            61000,
+            0x18,
+            &payload::sip_register(),
+        ),
+        tcp(SWYX_SERVER, FAX, 50700, 61000, 0x11, b""),
+        tcp(FAX, SWYX_SERVER, 61000, 50700, 0x11, b""),
+    ];
+    // Then RTP from the FaxServer's 5010: in a phone's 5000-5020 and the FaxServer's
+    // 2000-8000; the phones' narrower row alone would name SwyxPhone L4xx.
+    for seq in 0..6u16 {
+        frames.push(udp(
+            FAX,
+            GATE,
+            5010,
+            52010,
+            payload::rtp(seq, u32::from(seq) * 160),
+        ));
+    }
+    assert_eq!(
+        classify(&frames[5]).component(),
+        Some(Component::SwyxPhoneL4xx)
+    );
+    let mut tracker = Tracker::swyxware_2013();
+    let mut out = Collect::default();
+    for (i, frame) in frames.iter().enumerate() {
+        // Past the close delay after the FINs, so the SIP flow's row is reported first.
+        let time = if i < 5 {
+            i as u64
+        } else {
+            10_000_000_000 + i as u64 * 20_000_000
+        };
+        tracker.push(i as u64, time, 60, &classify(frame), &mut out);
+    }
+    tracker.finish(&mut out);
+    let media = out
+        .flows
+        .iter()
+        .find(|f| f.verdict.label() == Some(Label::Rtp))
+        .expect("row");
+    let labelled = media.verdict.labelled().expect("labelled");
+    assert_eq!(labelled.component, Component::SwyxFaxServer);
+    assert_eq!(labelled.peer, Some(Component::SwyxPhoneL4xx));
+}
