@@ -13,7 +13,7 @@ use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError};
 use swyx_testkit::mix::write_mix_capture;
 use swyx_traffic::classify::{Classifier, LinkType};
-use swyx_traffic::pcap::CaptureReader;
+use swyx_traffic::pcap::{CaptureReader, Decompressed};
 
 /// Packets in the benchmarked capture (about 9 MB of the SwyxWare mix).
 const PACKETS: u64 = 50_000;
@@ -28,6 +28,20 @@ fn reader(c: &mut Criterion) {
         b.iter(|| {
             let mut reader =
                 CaptureReader::new(black_box(capture.as_slice())).expect("valid capture");
+            let mut bytes = 0usize;
+            while let Some(record) = reader.next_record().expect("valid capture") {
+                bytes += record.data.len();
+            }
+            bytes
+        })
+    });
+
+    // The same bytes through the gzip-sniffing wrapper the tool and `CaptureReader::open`
+    // use: an uncompressed capture should read as fast as without it.
+    group.bench_function("swyx_pcap::CaptureReader, through Decompressed", |b| {
+        b.iter(|| {
+            let input = Decompressed::new(black_box(capture.as_slice())).expect("in memory");
+            let mut reader = CaptureReader::new(input).expect("valid capture");
             let mut bytes = 0usize;
             while let Some(record) = reader.next_record().expect("valid capture") {
                 bytes += record.data.len();
@@ -74,6 +88,28 @@ fn reader(c: &mut Criterion) {
                 );
             }
             labelled
+        })
+    });
+    group.finish();
+
+    // gzip-compressed (flate2's pure-Rust backend), with the compressed size as throughput.
+    let compressed = {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&capture).expect("in memory");
+        encoder.finish().expect("in memory")
+    };
+    let mut group = c.benchmark_group("reader_gzip");
+    group.throughput(Throughput::Bytes(capture.len() as u64));
+    group.bench_function("swyx_pcap::CaptureReader, gzip", |b| {
+        b.iter(|| {
+            let input = Decompressed::new(black_box(compressed.as_slice())).expect("in memory");
+            let mut reader = CaptureReader::new(input).expect("valid capture");
+            let mut bytes = 0usize;
+            while let Some(record) = reader.next_record().expect("valid capture") {
+                bytes += record.data.len();
+            }
+            bytes
         })
     });
     group.finish();

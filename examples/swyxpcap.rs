@@ -16,16 +16,19 @@
 //! threads. Memory is bounded: the reader's buffer, a few batch buffers, and the tracker's
 //! budget (`--flow-memory`, default 64 MiB) for flows and held-back packets. A truncated or
 //! corrupt file gives the output of every complete packet before the damage, then the error
-//! (byte offset and record number) on stderr, and exit status 1.
+//! (byte offset and record number) on stderr, and exit status 1. `-` reads standard input;
+//! gzip-compressed captures are read as they are (told by their magic number).
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
@@ -34,7 +37,9 @@ use swyx_traffic::classify::{
     fragment_of, Classification, Classifier, Fragment, LinkType, Outcome, Packet, Reason, Transport,
 };
 use swyx_traffic::flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
-use swyx_traffic::pcap::{CaptureError, CaptureReader, Format, ReaderOptions, Timestamp};
+use swyx_traffic::pcap::{
+    CaptureError, CaptureReader, Compression, Decompressed, Format, ReaderOptions, Timestamp,
+};
 use swyx_traffic::report::{self, FlowWriter, PacketWriter, Summary};
 
 /// Files above this size get a progress bar (when stderr is a terminal).
@@ -56,11 +61,47 @@ const BATCH_BYTES: usize = 1024 * 1024;
 /// Most packets in one batch (bounds the per-packet table of a batch of tiny packets).
 const BATCH_RECORDS: usize = 16 * 1024;
 
+/// What `--help` adds after the options: the exit statuses.
+const EXIT_STATUSES: &str = "\
+Exit status:
+  0  every file was read to its end
+  1  an input error (a file that cannot be opened, is not a capture, or is truncated or
+     corrupt: the output still covers every packet before the damage) or an output error
+  2  a usage error (unknown option, bad value)";
+
+/// What `--help` adds after the options: the output fields, then the exit statuses.
+const LONG_HELP: &str = "\
+Output:
+  summary (default; --format json: one JSON object per file, --format csv: one row per
+  table entry under the header file,label,component,reason,packets,bytes,flows):
+    file, format, packets, bytes (on the wire), bytes_read (of the capture, uncompressed),
+    first, last (capture times, seconds.nanoseconds; packets without a timestamp, pcapng
+    Simple Packet Blocks, do not count), duration_s, elapsed_s, packets_per_s, flows,
+    evicted, labelled (label, component, packets, bytes, flows), unclassified (reason,
+    packets, bytes, flows), error (what stopped the reading, or null)
+  --packets (one line per packet, in file order):
+    index (0-based in its file), ts, len, flow, label, component, reason, transport, src,
+    dst, sport, dport, evidence, decided_by (packet, flow or signalling), side, port, peer,
+    rtcp, and file (the path as given) when several files are given
+  --flows (one row per flow or span, as it ends):
+    file, flow, span, label, component, peer, reason, evidence, decided_by, end (fin, rst,
+    idle, evicted, end_of_capture, label_changed), after_eviction, announced_by, call_id,
+    ftp_data, transport, client, client_port, server, server_port, packets_to_server,
+    bytes_to_server, packets_to_client, bytes_to_client, first, last
+  Errors go to standard error, naming the file, the byte offset and the record number.
+
+Exit status:
+  0  every file was read to its end
+  1  an input error (a file that cannot be opened, is not a capture, or is truncated or
+     corrupt: the output still covers every packet before the damage) or an output error
+  2  a usage error (unknown option, bad value)";
+
 /// Label SwyxWare traffic in pcap and pcapng captures.
 #[derive(Debug, Parser)]
-#[command(name = "swyxpcap", version)]
+#[command(name = "swyxpcap", version, after_help = EXIT_STATUSES, after_long_help = LONG_HELP)]
 struct Args {
-    /// Capture files (pcap or pcapng); without one, the capture shipped with the project.
+    /// Capture files: pcap or pcapng, gzip-compressed or not; `-` reads standard input.
+    /// Without one, the capture shipped with the project.
     files: Vec<PathBuf>,
     /// One JSON line per packet, in file order, instead of the summary.
     #[arg(long, conflicts_with = "flows")]
@@ -111,6 +152,12 @@ impl From<io::Error> for Failure {
     }
 }
 
+/// Writes a message to standard error. A failed write (`2>/dev/full`) is ignored: every
+/// message is about an error, whose exit status (1) tells it anyway.
+fn warn(message: fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "swyxpcap: {message}");
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let files = if args.files.is_empty() {
@@ -121,24 +168,58 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut status = ExitCode::SUCCESS;
-    let mut first = true;
+    let mut run = Run {
+        several: files.len() > 1,
+        summaries: 0,
+    };
+    let mut result = write_csv_header(&args, run.several, &mut out);
     for path in &files {
-        let result = analyse_file(path, &args, first, &mut out).and_then(|()| Ok(out.flush()?));
-        first = false;
-        match result {
-            Ok(()) => {}
-            Err(Failure::Input) => status = ExitCode::FAILURE,
-            Err(Failure::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
-                // The reader of our output went away (`| head`): nothing left to do.
-                return status;
-            }
-            Err(Failure::Output(error)) => {
-                eprintln!("swyxpcap: writing the output failed: {error}");
-                return ExitCode::FAILURE;
-            }
+        if result.is_err() {
+            break;
+        }
+        result = analyse_file(path, &args, &mut run, &mut out).and_then(|()| Ok(out.flush()?));
+        if let Err(Failure::Input) = result {
+            status = ExitCode::FAILURE;
+            result = Ok(());
         }
     }
-    status
+    match result {
+        Ok(()) | Err(Failure::Input) => status,
+        Err(Failure::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
+            // The reader of our output went away (`| head`): nothing left to do.
+            status
+        }
+        Err(Failure::Output(error)) => {
+            warn(format_args!("writing the output failed: {error}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What the files of one run share.
+struct Run {
+    /// More than one file: packet lines name theirs.
+    several: bool,
+    /// Human summaries written so far (a blank line separates them).
+    summaries: u64,
+}
+
+/// The CSV header, once for all the files, whatever becomes of each.
+fn write_csv_header(args: &Args, several: bool, out: &mut impl Write) -> Result<(), Failure> {
+    if args.format != Some(OutputFormat::Csv) {
+        return Ok(());
+    }
+    let header = if args.packets && several {
+        report::PacketLine::CSV_HEADER_WITH_FILE
+    } else if args.packets {
+        report::PacketLine::CSV_HEADER
+    } else if args.flows {
+        report::FlowLine::CSV_HEADER
+    } else {
+        Summary::CSV_HEADER
+    };
+    writeln!(out, "{header}")?;
+    Ok(())
 }
 
 /// The outputs of one file: the summary always counts; packet or flow lines when asked.
@@ -165,45 +246,129 @@ impl<W: Write> Sink for Outputs<'_, W> {
     }
 }
 
+/// The input of one file: the file itself, or standard input for `-`; and its length when it
+/// is a regular file (for the progress bar: none for standard input).
+type Input = Box<dyn Read + Send>;
+
+fn open_input(path: &Path) -> io::Result<(Input, Option<u64>)> {
+    if path.as_os_str() == "-" {
+        return Ok((Box::new(io::stdin()), None));
+    }
+    let file = File::open(path)?;
+    let len = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    Ok((Box::new(file), len))
+}
+
+/// A reader that counts the bytes read from it, for the progress bar: the bytes of the file,
+/// compressed or not.
+struct Counted<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The progress bar of a large file, and the bytes of the file read so far.
+struct Progress {
+    bar: ProgressBar,
+    read: Arc<AtomicU64>,
+}
+
+impl Progress {
+    fn update(&self) {
+        self.bar.set_position(self.read.load(Ordering::Relaxed));
+    }
+}
+
+/// Capture times as the tracker gets them: a packet without a timestamp (a pcapng Simple
+/// Packet Block) is tracked at the last time known (0 before the first), and left out of
+/// the capture's first and last times.
+#[derive(Debug, Default)]
+struct Clock {
+    last: u64,
+    span: Option<(u64, u64)>,
+}
+
+impl Clock {
+    #[inline]
+    fn time(&mut self, timestamp: Option<Timestamp>) -> u64 {
+        let Some(timestamp) = timestamp else {
+            return self.last;
+        };
+        let ns = nanos(timestamp);
+        self.last = ns;
+        self.span = Some(match self.span {
+            None => (ns, ns),
+            Some((first, last)) => (first.min(ns), last.max(ns)),
+        });
+        ns
+    }
+}
+
 /// Reads one file to its end (or its first error) and writes what the options ask for.
 fn analyse_file<W: Write>(
     path: &Path,
     args: &Args,
-    first: bool,
+    run: &mut Run,
     out: &mut W,
 ) -> Result<(), Failure> {
     let shown = path.display().to_string();
-    let file = match File::open(path) {
-        Ok(file) => file,
+    let (input, file_len) = match open_input(path) {
+        Ok(input) => input,
         Err(error) => {
             out.flush()?;
-            eprintln!("swyxpcap: cannot open {shown}: {error}");
+            warn(format_args!("cannot open {shown}: {error}"));
             return Err(Failure::Input);
         }
     };
-    let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let read = Arc::new(AtomicU64::new(0));
+    let input = Counted {
+        inner: input,
+        count: Arc::clone(&read),
+    };
+    let input = match Decompressed::new(input) {
+        Ok(input) => input,
+        Err(error) => {
+            out.flush()?;
+            warn(format_args!("{shown}: cannot read: {error}"));
+            return Err(Failure::Input);
+        }
+    };
+    let compression = input.compression();
     // Reads of 1 MiB: fewer system calls than the default 64 KiB, for a MiB of memory.
     let options = ReaderOptions {
         initial_buffer: READ_BUFFER,
         ..ReaderOptions::default()
     };
-    let mut reader = match CaptureReader::with_options(file, options) {
+    let mut reader = match CaptureReader::with_options(input, options) {
         Ok(reader) => reader,
         Err(error) => {
             out.flush()?;
-            eprintln!("swyxpcap: {shown}: {error}");
+            warn(format_args!("{shown}: {error}"));
             return Err(Failure::Input);
         }
     };
-    let progress = (io::stderr().is_terminal() && file_len > PROGRESS_THRESHOLD).then(|| {
-        let bar = ProgressBar::new(file_len);
-        if let Ok(style) =
-            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    });
+    let progress = file_len
+        .filter(|&len| len > PROGRESS_THRESHOLD && io::stderr().is_terminal())
+        .map(|len| {
+            let bar = ProgressBar::new(len);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            Progress { bar, read }
+        });
 
     let started = Instant::now();
     let threads = args.threads.map_or_else(default_threads, usize::from);
@@ -215,30 +380,36 @@ fn analyse_file<W: Write>(
     let mut tracker = Tracker::new(classifier, config);
     let format = args.format.map(OutputFormat::lines);
     let lines_format = format.unwrap_or(report::Format::Json);
-    let (packets, flows) = if args.packets {
+    // The CSV header was written once for all files (`write_csv_header`).
+    let (packets, flows) = if args.packets && run.several {
+        let writer = PacketWriter::with_file(&mut *out, &shown, lines_format, false);
+        (Some(writer), None)
+    } else if args.packets {
         (
-            Some(PacketWriter::new(&mut *out, lines_format, first)),
+            Some(PacketWriter::new(&mut *out, lines_format, false)),
             None,
         )
     } else if args.flows {
         (
             None,
-            Some(FlowWriter::new(&mut *out, &shown, lines_format, first)),
+            Some(FlowWriter::new(&mut *out, &shown, lines_format, false)),
         )
     } else {
         (None, None)
     };
     let mut outputs = Outputs {
-        summary: Summary::new(shown.clone(), format_name(reader.format())),
+        summary: Summary::new(shown.clone(), format_name(reader.format(), compression)),
         packets,
         flows,
     };
+    let mut clock = Clock::default();
     let error = if threads <= 1 {
         read_sequential(
             &mut reader,
             &classifier,
             &mut tracker,
             &mut outputs,
+            &mut clock,
             progress.as_ref(),
         )
     } else {
@@ -247,13 +418,14 @@ fn analyse_file<W: Write>(
             &classifier,
             &mut tracker,
             &mut outputs,
+            &mut clock,
             threads,
             progress.as_ref(),
         )
     };
     tracker.finish(&mut outputs);
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
+    if let Some(progress) = progress {
+        progress.bar.finish_and_clear();
     }
     let Outputs {
         mut summary,
@@ -269,28 +441,25 @@ fn analyse_file<W: Write>(
     summary.elapsed = started.elapsed();
     summary.bytes_read = reader.bytes_consumed();
     summary.error = error.as_ref().map(CaptureError::to_string);
+    summary.set_span(clock.span);
     if !args.packets && !args.flows {
         match args.format {
             None => {
-                if !first {
+                if run.summaries > 0 {
                     writeln!(out)?;
                 }
-                summary.write_human(out)?
+                summary.write_human(out)?;
+                run.summaries += 1;
             }
             Some(OutputFormat::Json) => summary.write_json(out)?,
-            Some(OutputFormat::Csv) => {
-                if first {
-                    writeln!(out, "{}", Summary::CSV_HEADER)?;
-                }
-                summary.write_csv(out)?
-            }
+            Some(OutputFormat::Csv) => summary.write_csv(out)?,
         }
     }
     match error {
         None => Ok(()),
         Some(error) => {
             out.flush()?;
-            eprintln!("swyxpcap: {shown}: {error}");
+            warn(format_args!("{shown}: {error}"));
             Err(Failure::Input)
         }
     }
@@ -314,7 +483,8 @@ fn read_sequential<R: Read>(
     classifier: &Classifier<'_>,
     tracker: &mut Tracker<'_>,
     sink: &mut impl Sink,
-    progress: Option<&ProgressBar>,
+    clock: &mut Clock,
+    progress: Option<&Progress>,
 ) -> Option<CaptureError> {
     loop {
         let record = match reader.next_record() {
@@ -325,15 +495,15 @@ fn read_sequential<R: Read>(
         let result = classify_record(classifier, record.link_type, record.data);
         tracker.push_fragment(
             record.index,
-            nanos(record.timestamp),
+            clock.time(record.timestamp),
             record.original_len,
             &result,
             fragment_record(record.link_type, record.data, &result),
             sink,
         );
-        if let Some(bar) = progress {
+        if let Some(progress) = progress {
             if record.index % PROGRESS_EVERY == 0 {
-                bar.set_position(reader.bytes_consumed());
+                progress.update();
             }
         }
     }
@@ -380,8 +550,9 @@ fn read_parallel<R: Read + Send>(
     classifier: &Classifier<'_>,
     tracker: &mut Tracker<'_>,
     sink: &mut impl Sink,
+    clock: &mut Clock,
     threads: usize,
-    progress: Option<&ProgressBar>,
+    progress: Option<&Progress>,
 ) -> Option<CaptureError> {
     struct Shared<'r, R: Read> {
         reader: &'r mut CaptureReader<R>,
@@ -444,7 +615,7 @@ fn read_parallel<R: Read + Send>(
         for (number, batch) in full_rx {
             waiting.insert(number, batch);
             while let Some(batch) = waiting.remove(&next) {
-                batch.track(tracker, sink);
+                batch.track(tracker, sink, clock);
                 next += 1;
                 let _ = empty_tx.send(batch);
             }
@@ -471,7 +642,7 @@ struct Batch {
 
 /// One packet of a [`Batch`].
 struct BatchRecord {
-    timestamp: Timestamp,
+    timestamp: Option<Timestamp>,
     original_len: u32,
     link_type: u32,
     /// End of the packet's bytes in [`Batch::data`] (it starts where the previous one ends).
@@ -532,7 +703,7 @@ impl Batch {
     fn fill<R: Read>(
         &mut self,
         reader: &mut CaptureReader<R>,
-        progress: Option<&ProgressBar>,
+        progress: Option<&Progress>,
     ) -> Result<bool, CaptureError> {
         self.data.clear();
         self.records.clear();
@@ -555,9 +726,9 @@ impl Batch {
                 link_type: record.link_type,
                 end: self.data.len(),
             });
-            if let Some(bar) = progress {
+            if let Some(progress) = progress {
                 if record.index % PROGRESS_EVERY == 0 {
-                    bar.set_position(reader.bytes_consumed());
+                    progress.update();
                 }
             }
         }
@@ -598,7 +769,7 @@ impl Batch {
     }
 
     /// The flow stage: hands every packet of the batch to the tracker, in order.
-    fn track(&self, tracker: &mut Tracker<'_>, sink: &mut impl Sink) {
+    fn track(&self, tracker: &mut Tracker<'_>, sink: &mut impl Sink, clock: &mut Clock) {
         let data = &self.data[..];
         for ((index, record), result) in (self.first_index..).zip(&self.records).zip(&self.results)
         {
@@ -626,7 +797,7 @@ impl Batch {
             });
             tracker.push_fragment(
                 index,
-                nanos(record.timestamp),
+                clock.time(record.timestamp),
                 record.original_len,
                 &classification,
                 fragment,
@@ -636,8 +807,8 @@ impl Batch {
     }
 }
 
-fn format_name(format: Format) -> String {
-    match format {
+fn format_name(format: Format, compression: Compression) -> String {
+    let name = match format {
         Format::Pcap {
             big_endian,
             nanosecond,
@@ -655,5 +826,9 @@ fn format_name(format: Format) -> String {
             }
         ),
         Format::PcapNg => "pcapng".to_owned(),
+    };
+    match compression {
+        Compression::None => name,
+        Compression::Gzip => format!("{name}, gzip-compressed"),
     }
 }

@@ -657,3 +657,410 @@ fn truncated_large_capture_counts_every_record_before_the_cut() {
         "{summaries:?}"
     );
 }
+
+/// A file in the temporary directory, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, bytes: &[u8]) -> TempFile {
+        let path = std::env::temp_dir().join(format!("swyxpcap-{}-{name}", std::process::id()));
+        std::fs::write(&path, bytes).expect("write the temporary capture");
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("UTF-8 path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        std::fs::remove_file(&self.0).ok();
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("compress in memory");
+    encoder.finish().expect("compress in memory")
+}
+
+/// Runs the tool with `input` as its standard input.
+fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(tool())
+        .args(args)
+        .current_dir(manifest_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn swyxpcap");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("wait");
+    writer
+        .join()
+        .expect("writer")
+        .expect("write the standard input");
+    output
+}
+
+/// The JSON summary of a run, without its timing.
+fn summary_of(output: &Output) -> Value {
+    let mut summary: Value = serde_json::from_str(stdout(output).trim()).expect("a JSON summary");
+    let object = summary.as_object_mut().expect("an object");
+    object.remove("elapsed_s");
+    object.remove("packets_per_s");
+    summary
+}
+
+#[test]
+fn dash_reads_standard_input() {
+    let capture = std::fs::read(manifest_dir().join(SHIPPED)).expect("the shipped capture");
+    let from_file = run(&["--packets", SHIPPED]);
+    assert!(from_file.status.success(), "{}", stderr(&from_file));
+    for input in [capture.clone(), gzip(&capture)] {
+        for threads in ["1", "2"] {
+            let piped = run_with_stdin(&["--packets", "--threads", threads, "-"], &input);
+            assert!(piped.status.success(), "{}", stderr(&piped));
+            assert_eq!(stdout(&piped), stdout(&from_file));
+        }
+    }
+    let mut expected = summary_of(&run(&["--format", "json", SHIPPED]));
+    expected["file"] = "-".into();
+    let piped = run_with_stdin(&["--format", "json", "-"], &capture);
+    assert_eq!(summary_of(&piped), expected);
+
+    let empty = run_with_stdin(&["-"], &[]);
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(
+        stderr(&empty).contains("-: the capture file is empty"),
+        "{}",
+        stderr(&empty)
+    );
+}
+
+#[test]
+fn gzip_captures_give_what_the_uncompressed_ones_give() {
+    let capture = std::fs::read(manifest_dir().join(SHIPPED)).expect("the shipped capture");
+    let compressed = TempFile::new("office.pcap.gz", &gzip(&capture));
+    for mode in [&["--packets"][..], &["--packets", "--format", "csv"]] {
+        let plain = run(&[mode, &[SHIPPED]].concat());
+        let unzipped = run(&[mode, &[compressed.path()]].concat());
+        assert!(unzipped.status.success(), "{}", stderr(&unzipped));
+        assert_eq!(stdout(&unzipped), stdout(&plain), "{mode:?}");
+    }
+    let mut expected = summary_of(&run(&["--format", "json", SHIPPED]));
+    expected["file"] = compressed.path().into();
+    expected["format"] = "pcap (little-endian, microsecond timestamps), gzip-compressed".into();
+    assert_eq!(
+        summary_of(&run(&["--format", "json", compressed.path()])),
+        expected
+    );
+
+    // A cut compressed file: the packets before the cut, then an error and status 1.
+    let cut = TempFile::new(
+        "cut.pcap.gz",
+        &gzip(&capture)[..compressed_len(&capture) / 2],
+    );
+    let output = run(&["--format", "json", cut.path()]);
+    assert_eq!(output.status.code(), Some(1));
+    let summary = summary_of(&output);
+    let packets = summary["packets"].as_u64().expect("a count");
+    assert!(
+        packets > 0 && packets < office_packets().len() as u64,
+        "{summary}"
+    );
+    assert!(stderr(&output).contains(cut.path()), "{}", stderr(&output));
+}
+
+fn compressed_len(capture: &[u8]) -> usize {
+    gzip(capture).len()
+}
+
+#[test]
+fn big_endian_modified_pcap_reads_like_the_shipped_capture() {
+    // The shipped capture rewritten as the big-endian "modified" format: magic a1 b2 cd 34,
+    // every field big-endian, 24-byte record headers.
+    let capture = std::fs::read(manifest_dir().join(SHIPPED)).expect("the shipped capture");
+    let le = |at: usize| u32::from_le_bytes(capture[at..at + 4].try_into().expect("4 bytes"));
+    let mut modified = vec![0xa1, 0xb2, 0xcd, 0x34];
+    modified.extend_from_slice(&2u16.to_be_bytes());
+    modified.extend_from_slice(&4u16.to_be_bytes());
+    for at in [8, 12, 16, 20] {
+        modified.extend_from_slice(&le(at).to_be_bytes());
+    }
+    let mut at = 24;
+    while at < capture.len() {
+        for field in 0..4 {
+            modified.extend_from_slice(&le(at + 4 * field).to_be_bytes());
+        }
+        modified.extend_from_slice(&[0, 0, 0, 2, 0x08, 0x00, 0, 0]); // ifindex, protocol, type
+        let len = le(at + 8) as usize;
+        modified.extend_from_slice(&capture[at + 16..at + 16 + len]);
+        at += 16 + len;
+    }
+    let file = TempFile::new("modified-be.pcap", &modified);
+    let plain = run(&["--packets", SHIPPED]);
+    let output = run(&["--packets", file.path()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), stdout(&plain));
+    let summary = summary_of(&run(&["--format", "json", file.path()]));
+    assert_eq!(
+        summary["format"],
+        "pcap (big-endian, microsecond timestamps)"
+    );
+}
+
+#[test]
+fn simple_packet_blocks_stay_out_of_the_capture_times() {
+    use swyx_testkit::capture::PcapngWriter;
+    let packets = office_packets();
+    let mut w = PcapngWriter::new();
+    w.shb(false);
+    w.idb(1, 0, None, None); // microseconds
+    w.spb(packets[0].frame.len() as u32, &packets[0].frame);
+    for packet in &packets[1..packets.len() - 1] {
+        w.epb(0, packet.micros, packet.frame.len() as u32, &packet.frame);
+    }
+    let last = &packets[packets.len() - 1];
+    w.spb(last.frame.len() as u32, &last.frame);
+    let file = TempFile::new("spb.pcapng", &w.bytes);
+
+    let first_us = packets[1].micros;
+    let last_us = packets[packets.len() - 2].micros;
+    let time = |us: u64| format!("{}.{:06}000", us / 1_000_000, us % 1_000_000);
+    for threads in ["1", "2"] {
+        let output = run(&["--format", "json", "--threads", threads, file.path()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let summary = summary_of(&output);
+        assert_eq!(summary["packets"], packets.len() as u64);
+        assert_eq!(summary["first"], time(first_us));
+        assert_eq!(summary["last"], time(last_us));
+        let duration = summary["duration_s"].as_f64().expect("a duration");
+        assert!(
+            (duration - (last_us - first_us) as f64 / 1e6).abs() < 1e-6,
+            "{summary}"
+        );
+    }
+    let human = run(&[file.path()]);
+    let text = stdout(&human);
+    let expected = format!("duration  {:.6} s", (last_us - first_us) as f64 / 1e6);
+    assert!(text.contains(&expected), "{text}");
+
+    // Their packets are tracked at the last time known: none before the first packet (0),
+    // the packet before them at the end.
+    let lines = run(&["--packets", file.path()]);
+    let lines: Vec<Value> = stdout(&lines)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(lines[0]["ts"], "0.000000000");
+    assert_eq!(lines[lines.len() - 1]["ts"], time(last_us));
+
+    // Only Simple Packet Blocks: no first or last time, no duration.
+    let mut w = PcapngWriter::new();
+    w.shb(false);
+    w.idb(1, 0, None, None);
+    for packet in &packets[..10] {
+        w.spb(packet.frame.len() as u32, &packet.frame);
+    }
+    let file = TempFile::new("spb-only.pcapng", &w.bytes);
+    let summary = summary_of(&run(&["--format", "json", file.path()]));
+    assert_eq!(summary["packets"], 10);
+    assert!(
+        summary["first"].is_null() && summary["last"].is_null(),
+        "{summary}"
+    );
+    assert_eq!(summary["duration_s"], 0.0);
+}
+
+#[test]
+fn packets_of_several_files_name_their_file() {
+    let packets = office_packets();
+    let other = TempFile::new(
+        "second.pcap",
+        &office_capture()[..24 + 16 + packets[0].frame.len() + 16 + packets[1].frame.len()],
+    );
+    let output = run(&["--packets", SHIPPED, other.path()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(lines.len(), packets.len() + 2);
+    for (i, line) in lines[..packets.len()].iter().enumerate() {
+        assert_eq!(line["file"], SHIPPED);
+        assert_eq!(line["index"], i as u64);
+    }
+    for (i, line) in lines[packets.len()..].iter().enumerate() {
+        assert_eq!(line["file"], other.path());
+        assert_eq!(line["index"], i as u64, "the index counts within its file");
+    }
+    // The file is the last key, the index still the first.
+    let first = stdout(&output).lines().next().expect("a line");
+    assert!(first.starts_with("{\"index\":0,"), "{first}");
+    assert!(
+        first.ends_with(&format!(",\"file\":\"{SHIPPED}\"}}")),
+        "{first}"
+    );
+
+    let csv = run(&["--packets", "--format", "csv", SHIPPED, other.path()]);
+    let rows: Vec<&str> = stdout(&csv).lines().collect();
+    assert_eq!(
+        rows[0],
+        format!("{},file", swyx_traffic::report::PacketLine::CSV_HEADER)
+    );
+    assert_eq!(rows.len(), 1 + packets.len() + 2);
+    assert!(rows[1].starts_with("0,") && rows[1].ends_with(&format!(",{SHIPPED}")));
+    let last = rows[rows.len() - 1];
+    assert!(last.starts_with("1,") && last.ends_with(&format!(",{}", other.path())));
+    let columns = rows[0].split(',').count();
+    assert!(rows.iter().all(|r| r.split(',').count() == columns));
+
+    // One file: no file field, as before.
+    let single = run(&["--packets", "--format", "csv", SHIPPED]);
+    assert_eq!(
+        stdout(&single).lines().next(),
+        Some(swyx_traffic::report::PacketLine::CSV_HEADER)
+    );
+    assert!(stdout(&run(&["--packets", SHIPPED])).starts_with("{\"index\":0,"));
+}
+
+#[test]
+fn csv_header_is_written_once_whatever_fails() {
+    let missing = "/nonexistent/capture.pcap";
+    let headers = [
+        (&[][..], "file,label,component,reason,packets,bytes,flows"),
+        (&["--flows"][..], swyx_traffic::report::FlowLine::CSV_HEADER),
+        (&["--packets"][..], "index,ts,"),
+    ];
+    for (mode, header) in headers {
+        for files in [
+            &[missing, SHIPPED][..],
+            &[missing, missing],
+            &[SHIPPED, missing, "Cargo.toml", SHIPPED],
+        ] {
+            let output = run(&[mode, &["--format", "csv"], files].concat());
+            assert_eq!(output.status.code(), Some(1));
+            let text = stdout(&output);
+            assert!(text.starts_with(header), "{mode:?} {files:?}:\n{text}");
+            let first = text.lines().next().expect("a header");
+            assert_eq!(
+                text.lines().filter(|l| *l == first).count(),
+                1,
+                "{mode:?} {files:?}"
+            );
+        }
+    }
+    // The human summary: no blank line before the first one written.
+    let output = run(&[missing, SHIPPED, missing, SHIPPED]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.starts_with("file      "), "{text}");
+    assert_eq!(text.matches("\n\nfile      ").count(), 1, "{text}");
+}
+
+#[test]
+fn a_failed_write_to_standard_error_does_not_panic() {
+    let packets = office_packets();
+    let cut = TempFile::new(
+        "cut-stderr.pcap",
+        &office_capture()[..24 + 16 + packets[0].frame.len() + 7],
+    );
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    for args in [
+        &[cut.path()][..],
+        &["no/such/capture.pcap"],
+        &["--packets", "Cargo.toml", SHIPPED],
+    ] {
+        let output = Command::new(tool())
+            .args(args)
+            .current_dir(manifest_dir())
+            .stderr(full())
+            .output()
+            .expect("run swyxpcap");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+    }
+    // Nothing to report: the status stays 0.
+    let output = Command::new(tool())
+        .args(["--format", "json", SHIPPED])
+        .current_dir(manifest_dir())
+        .stderr(full())
+        .output()
+        .expect("run swyxpcap");
+    assert_eq!(output.status.code(), Some(0));
+    // Standard output full: reported (where standard error can take it), status 1.
+    let output = Command::new(tool())
+        .args(["--packets", SHIPPED])
+        .current_dir(manifest_dir())
+        .stdout(full())
+        .output()
+        .expect("run swyxpcap");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("writing the output failed"),
+        "{}",
+        stderr(&output)
+    );
+    let output = Command::new(tool())
+        .args(["--packets", SHIPPED])
+        .current_dir(manifest_dir())
+        .stdout(full())
+        .stderr(full())
+        .output()
+        .expect("run swyxpcap");
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn help_documents_the_fields_and_exit_statuses_and_usage_errors_exit_2() {
+    let help = run(&["--help"]);
+    assert!(help.status.success());
+    let text = stdout(&help);
+    for field in [
+        "Exit status",
+        "0  every file was read",
+        "1  an input error",
+        "2  a usage error",
+        "duration_s",
+        "bytes_read",
+        "decided_by",
+        "after_eviction",
+        "packets_to_server",
+        "Simple Packet Blocks",
+        "gzip",
+        "standard input",
+    ] {
+        assert!(text.contains(field), "--help lacks `{field}`:\n{text}");
+    }
+    let short = run(&["-h"]);
+    assert!(
+        stdout(&short).contains("2  a usage error"),
+        "{}",
+        stdout(&short)
+    );
+    for args in [
+        &["--bogus"][..],
+        &["--threads", "0"],
+        &["--packets", "--flows"],
+        &["--format", "xml"],
+    ] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stdout(&output).is_empty());
+        assert!(
+            stderr(&output).starts_with("error: "),
+            "{}",
+            stderr(&output)
+        );
+    }
+}

@@ -510,7 +510,8 @@ fn track(dir: &Path, file: &str) -> (Vec<PacketVerdict>, Vec<FlowRecord>) {
                 outcome: Outcome::Unclassified(Reason::NotIp),
             },
         };
-        let time = u64::try_from(record.timestamp.as_nanos()).unwrap_or(u64::MAX);
+        let time =
+            u64::try_from(record.timestamp.unwrap_or_default().as_nanos()).unwrap_or(u64::MAX);
         let fragment = LinkType::from_linktype(record.link_type)
             .and_then(|link| swyx_traffic::classify::fragment_of(link, record.data));
         tracker.push_fragment(

@@ -12,17 +12,18 @@ pub(crate) const MAGIC_LEN: usize = 4;
 const PCAP_MICROS: u32 = 0xA1B2_C3D4;
 /// Legacy pcap with nanosecond timestamps.
 const PCAP_NANOS: u32 = 0xA1B2_3C4D;
-/// The "modified" (Kuznetzov) pcap format, with 24-byte record headers; only its
-/// little-endian form is recognised.
+/// The "modified" (Kuznetsov) pcap format, with 24-byte record headers, in either byte
+/// order.
 const PCAP_MODIFIED: u32 = 0xA1B2_CD34;
 
 /// Every magic number accepted, as the bytes at the start of the file.
-const MAGICS: [[u8; MAGIC_LEN]; 6] = [
+const MAGICS: [[u8; MAGIC_LEN]; 7] = [
     PCAP_MICROS.to_le_bytes(),
     PCAP_MICROS.to_be_bytes(),
     PCAP_NANOS.to_le_bytes(),
     PCAP_NANOS.to_be_bytes(),
     PCAP_MODIFIED.to_le_bytes(),
+    PCAP_MODIFIED.to_be_bytes(),
     // The Section Header Block type reads the same in both byte orders.
     SHB_TYPE.to_le_bytes(),
 ];
@@ -59,8 +60,18 @@ pub(crate) fn detect(magic: [u8; MAGIC_LEN]) -> Option<Detected> {
         (PCAP_NANOS, _) => pcap(ByteOrder::Little, true, legacy::RECORD_HEADER_LEN),
         (_, PCAP_NANOS) => pcap(ByteOrder::Big, true, legacy::RECORD_HEADER_LEN),
         (PCAP_MODIFIED, _) => pcap(ByteOrder::Little, false, legacy::MODIFIED_RECORD_HEADER_LEN),
+        (_, PCAP_MODIFIED) => pcap(ByteOrder::Big, false, legacy::MODIFIED_RECORD_HEADER_LEN),
         (SHB_TYPE, _) => Some(Detected::PcapNg),
         _ => None,
+    }
+}
+
+/// The magic number of standard microsecond pcap in `order`, as the bytes at the start of a
+/// file.
+pub(crate) fn standard_magic(order: ByteOrder) -> [u8; MAGIC_LEN] {
+    match order {
+        ByteOrder::Little => PCAP_MICROS.to_le_bytes(),
+        ByteOrder::Big => PCAP_MICROS.to_be_bytes(),
     }
 }
 
@@ -95,8 +106,14 @@ mod tests {
                 record_header_len: 24
             })
         );
-        // The big-endian form of the modified format is not recognised.
-        assert_eq!(detect(PCAP_MODIFIED.to_be_bytes()), None);
+        assert_eq!(
+            detect([0xA1, 0xB2, 0xCD, 0x34]),
+            Some(Detected::Pcap {
+                order: ByteOrder::Big,
+                nanosecond: false,
+                record_header_len: 24
+            })
+        );
         assert_eq!(detect(*b"GIF8"), None);
         assert!(!is_magic_prefix(b"GI"));
     }

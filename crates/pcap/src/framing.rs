@@ -44,7 +44,8 @@ pub(crate) enum FrameError {
 /// A packet found in the buffer, described without borrowing it.
 #[derive(Debug)]
 pub(crate) struct Found {
-    pub(crate) timestamp: Timestamp,
+    /// `None` for a pcapng Simple Packet Block.
+    pub(crate) timestamp: Option<Timestamp>,
     pub(crate) link_type: u32,
     pub(crate) interface: u32,
     pub(crate) original_len: u32,

@@ -1,10 +1,8 @@
 //! Legacy pcap records: framing from the record header, and the packet each record holds.
 //!
-//! A record is a header (16 bytes; 24 in the "modified" format) followed by the captured
+//! A record is a header (16 bytes; 24 in the "modified" format, whose last 8 are skipped) followed by the captured
 //! bytes: `ts_sec`, `ts_usec` (or nanoseconds), `incl_len`, `orig_len`, each a `u32` in the
 //! file's byte order.
-
-use pcap_parser::LegacyPcapBlock;
 
 use crate::byte_order::ByteOrder;
 use crate::framing::{BlockInfo, Found, Frame, FrameError};
@@ -15,7 +13,7 @@ use crate::time::legacy_timestamp;
 pub(crate) const FILE_HEADER_LEN: usize = 24;
 /// Size of a standard legacy pcap record header.
 pub(crate) const RECORD_HEADER_LEN: usize = 16;
-/// Size of a record header in the "modified" (Kuznetzov) pcap format.
+/// Size of a record header in the "modified" (Kuznetsov) pcap format.
 pub(crate) const MODIFIED_RECORD_HEADER_LEN: usize = 24;
 
 /// Offsets of the record header fields shared by both header sizes.
@@ -110,9 +108,10 @@ impl FileHeader {
         })
     }
 
-    /// The packet of a standard record framed as `info` at the start of `record`: its header
-    /// was read to frame it, so the other fields are read here rather than the record parsed a
-    /// second time (the reader bench shows the difference).
+    /// The packet of a record framed as `info` at the start of `record`: its header was read
+    /// to frame it, so the other fields are read here rather than the record parsed a second
+    /// time (the reader bench shows the difference). Both header sizes start with the same
+    /// four fields; the modified format's other eight bytes are skipped.
     pub(crate) fn framed_record(
         &self,
         record: &[u8],
@@ -128,35 +127,12 @@ impl FileHeader {
             return Err(FrameError::Corrupt("the pcap record header is cut"));
         };
         Ok(Found {
-            timestamp: legacy_timestamp(ts_sec, ts_fraction, self.nanosecond),
+            timestamp: Some(legacy_timestamp(ts_sec, ts_fraction, self.nanosecond)),
             link_type: self.link_type,
             interface: 0,
             original_len,
-            range: RECORD_HEADER_LEN..info.len,
+            range: self.record_header_len..info.len,
             block_len: info.len,
-        })
-    }
-
-    /// The packet of a record of `len` bytes as pcap-parser parsed it (the modified format).
-    pub(crate) fn parsed_record(
-        &self,
-        block: &LegacyPcapBlock<'_>,
-        len: usize,
-    ) -> Result<Found, FrameError> {
-        let start = self.record_header_len;
-        let end = start + block.data.len();
-        if block.data.len() != block.caplen as usize || end != len {
-            return Err(FrameError::Corrupt(
-                "the pcap record length is inconsistent",
-            ));
-        }
-        Ok(Found {
-            timestamp: legacy_timestamp(block.ts_sec, block.ts_usec, self.nanosecond),
-            link_type: self.link_type,
-            interface: 0,
-            original_len: block.origlen,
-            range: start..end,
-            block_len: len,
         })
     }
 }

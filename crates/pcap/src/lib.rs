@@ -24,7 +24,7 @@
 //! let record = reader.next_record()?.expect("one packet");
 //! assert_eq!(record.index, 0);
 //! assert_eq!(record.link_type, 1);
-//! assert_eq!(record.timestamp, Timestamp { secs: 1_700_000_000, nanos: 250_000_000 });
+//! assert_eq!(record.timestamp, Some(Timestamp { secs: 1_700_000_000, nanos: 250_000_000 }));
 //! assert_eq!(record.original_len, 60);
 //! assert_eq!(record.data, &[0xde, 0xad, 0xbe, 0xef]);
 //! assert!(reader.next_record()?.is_none());
@@ -36,12 +36,17 @@
 //! * A legacy pcap record whose captured length exceeds the header's snapshot length, or its
 //!   original length, is accepted as long as it fits within [`ReaderOptions::max_block`]: many
 //!   real writers produce such records, and the data is still well delimited.
-//! * pcapng Simple Packet Blocks carry no timestamp; their records get [`Timestamp::default`].
-//!   Their captured length is the smallest of the original length, the interface's snapshot
+//! * pcapng Simple Packet Blocks carry no timestamp; their records have none
+//!   ([`Record::timestamp`] is `None`). Their captured length is the smallest of the original length, the interface's snapshot
 //!   length (when not 0) and the block body.
 //! * Only Section Header, Interface Description, Enhanced, Simple and (obsolete) Packet Blocks
 //!   are decoded; every other pcapng block is skipped unparsed, so that a damaged statistics or
 //!   name-resolution block does not stop the reading of packets.
+//! * The "modified" (Kuznetsov) pcap format is read in both byte orders; the fields its
+//!   24-byte record headers add (interface index, protocol, packet type) are skipped.
+//! * A gzip-compressed capture is recognised by its magic number and decompressed as it is
+//!   read ([`Decompressed`], which [`CaptureReader::open`] uses); byte offsets in errors are
+//!   then offsets in the decompressed capture.
 //! * pcapng timestamps honour `if_tsresol` (decimal and binary) and `if_tsoffset`; times before
 //!   the epoch are clamped to it.
 
@@ -49,6 +54,7 @@
 #![deny(missing_docs)]
 
 mod byte_order;
+mod decompress;
 mod detect;
 mod error;
 mod framing;
@@ -59,6 +65,7 @@ mod record;
 mod source;
 mod time;
 
+pub use decompress::{Compression, Decompressed, Sniffed};
 pub use error::CaptureError;
 pub use pcapng::MAX_INTERFACES;
 pub use reader::{CaptureReader, ReaderOptions, MIN_BUFFER};

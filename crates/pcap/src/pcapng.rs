@@ -8,7 +8,6 @@ use pcap_parser::pcapng::{Block, InterfaceDescriptionBlock, OptionCode};
 
 use crate::byte_order::ByteOrder;
 use crate::framing::{BlockInfo, Found, Frame, FrameError, Step};
-use crate::record::Timestamp;
 use crate::time::Resolution;
 
 /// Most interfaces one pcapng section may declare; more is reported as corrupt, so that the
@@ -258,11 +257,11 @@ impl Section {
                     ));
                 }
                 Ok(Step::Packet(Found {
-                    timestamp: iface.resolution.timestamp(
+                    timestamp: Some(iface.resolution.timestamp(
                         epb.ts_high,
                         epb.ts_low,
                         iface.offset_secs,
-                    ),
+                    )),
                     link_type: iface.link_type,
                     interface: epb.if_id,
                     original_len: epb.origlen,
@@ -278,7 +277,7 @@ impl Section {
                     caplen = caplen.min(iface.snaplen as usize);
                 }
                 Ok(Step::Packet(Found {
-                    timestamp: Timestamp::default(),
+                    timestamp: None,
                     link_type: iface.link_type,
                     interface: 0,
                     original_len: spb.origlen,
@@ -308,11 +307,11 @@ impl Section {
             ));
         }
         Ok(Step::Packet(Found {
-            timestamp: iface.resolution.timestamp(
+            timestamp: Some(iface.resolution.timestamp(
                 field(packet::TS_HIGH),
                 field(packet::TS_LOW),
                 iface.offset_secs,
-            ),
+            )),
             link_type: iface.link_type,
             interface,
             original_len: field(packet::ORIGINAL_LEN),

@@ -7,6 +7,7 @@ use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 
 use crate::byte_order::ByteOrder;
+use crate::decompress::Decompressed;
 use crate::detect::{self, Detected, MAGIC_LEN};
 use crate::error::{corrupt, frame_error, io_error, truncated, CaptureError};
 use crate::framing::{BlockInfo, Found, Frame, Step};
@@ -104,20 +105,23 @@ impl<R: Read> std::fmt::Debug for CaptureReader<R> {
     }
 }
 
-impl CaptureReader<std::fs::File> {
-    /// Opens the capture file at `path` with default options.
+impl CaptureReader<Decompressed<std::fs::File>> {
+    /// Opens the capture file at `path` with default options; a gzip-compressed file
+    /// (`.pcap.gz`, `.pcapng.gz`, told by its magic number, not its name) is decompressed as
+    /// it is read.
     ///
     /// # Errors
     ///
     /// [`CaptureError::Io`] when the file cannot be opened or read, and the errors of
     /// [`CaptureReader::with_options`] for its header.
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Self, CaptureError> {
-        let file = std::fs::File::open(path).map_err(|source| CaptureError::Io {
+        let io = |source| CaptureError::Io {
             offset: 0,
             record: 0,
             source,
-        })?;
-        Self::new(file)
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        Self::new(Decompressed::new(file).map_err(io)?)
     }
 }
 
@@ -166,7 +170,7 @@ impl<R: Read> CaptureReader<R> {
                 order,
                 nanosecond,
                 record_header_len,
-            }) => Self::open_legacy(reader, magic, options, order, nanosecond, record_header_len),
+            }) => Self::open_legacy(reader, options, order, nanosecond, record_header_len),
             Some(Detected::PcapNg) => Self::open_pcapng(reader, magic, options),
             None => Err(CaptureError::BadMagic {
                 offset: 0,
@@ -178,13 +182,15 @@ impl<R: Read> CaptureReader<R> {
     /// Reads the rest of a legacy pcap file header, whose magic number was read already.
     fn open_legacy(
         mut reader: R,
-        magic: [u8; MAGIC_LEN],
         options: ReaderOptions,
         order: ByteOrder,
         nanosecond: bool,
         record_header_len: usize,
     ) -> Result<Self, CaptureError> {
-        let mut prefix = magic.to_vec();
+        // pcap-parser buffers the records and parses the file header; the reader frames and
+        // decodes every record itself, so pcap-parser is shown the standard magic of the byte
+        // order (it knows the modified format only in little-endian order).
+        let mut prefix = detect::standard_magic(order).to_vec();
         read_exact_or_eof(
             &mut reader,
             legacy::FILE_HEADER_LEN - MAGIC_LEN,
@@ -327,7 +333,7 @@ impl<R: Read> CaptureReader<R> {
             };
             return Ok(Some(Record {
                 index,
-                timestamp: fast.timestamp,
+                timestamp: Some(fast.timestamp),
                 link_type: fast.link_type,
                 interface: 0,
                 original_len: fast.original_len,
@@ -442,13 +448,12 @@ impl<R: Read> CaptureReader<R> {
             .get(..info.len)
             .unwrap_or_default();
         match &self.state {
-            State::Legacy(file) if file.is_standard() => {
+            State::Legacy(file) => {
                 return file
                     .framed_record(block, info)
                     .map(Step::Packet)
                     .map_err(fail);
             }
-            State::Legacy(_) => {}
             State::Ng(section) => {
                 if let Some(step) = section.unparsed(block, info).map_err(fail)? {
                     return Ok(step);
@@ -462,11 +467,6 @@ impl<R: Read> CaptureReader<R> {
                 record,
                 "the parsed size differs from the declared record or block length",
             )),
-            Ok((len, PcapBlockOwned::Legacy(block))) => match &self.state {
-                State::Legacy(file) => file.parsed_record(&block, len).map(Step::Packet),
-                State::Ng(_) => return Err(corrupt(offset, record, "unexpected pcap record")),
-            }
-            .map_err(fail),
             Ok((len, PcapBlockOwned::NG(block))) => match &mut self.state {
                 State::Ng(section) => section.parsed(block, info, len).map_err(fail),
                 State::Legacy(_) => Err(corrupt(offset, record, "unexpected pcapng block")),

@@ -8,8 +8,8 @@
 pub struct Record<'a> {
     /// 0-based packet number in the file (counts packet records only, not other blocks).
     pub index: u64,
-    /// Capture time. pcapng Simple Packet Blocks carry none and get [`Timestamp::default`].
-    pub timestamp: Timestamp,
+    /// Capture time; `None` for pcapng Simple Packet Blocks, which carry none.
+    pub timestamp: Option<Timestamp>,
     /// `LINKTYPE_` number as written in the file (1 Ethernet, 101 raw IP, 113 Linux SLL, ...);
     /// per interface for pcapng. For legacy pcap only the low 16 bits of the header's link-type
     /// field are kept; the upper bits carry FCS information, not the link type.
@@ -74,8 +74,8 @@ pub(crate) const NANOS_PER_SEC: u32 = 1_000_000_000;
 /// The container format of a capture file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
-    /// Legacy libpcap format. The rare "modified" (Kuznetzov) variant is reported as
-    /// little-endian microsecond pcap.
+    /// Legacy libpcap format. The rare "modified" (Kuznetsov) variant is reported as
+    /// microsecond pcap of its byte order.
     Pcap {
         /// The file was written in big-endian byte order.
         big_endian: bool,

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use swyx_pcap::{CaptureReader, Format};
+use swyx_pcap::{CaptureReader, Format, Timestamp};
 
 fn legacy_round_trip(big_endian: bool, nanosecond: bool) {
     let mut w = PcapWriter::with_format(big_endian, nanosecond, 65_535, 113);
@@ -77,7 +77,7 @@ fn legacy_out_of_range_fraction_carries_into_seconds() {
     w.packet(10, 1_500_000, 4, &[1, 2, 3, 4]);
     let (records, end) = read_all(&w.bytes);
     end.unwrap();
-    assert_eq!(records[0].timestamp, ts(11, 500_000_000));
+    assert_eq!(records[0].timestamp, Some(ts(11, 500_000_000)));
 }
 
 #[test]
@@ -109,11 +109,91 @@ fn legacy_modified_format_is_read() {
     );
 }
 
+#[test]
+fn legacy_modified_format_is_read_in_both_byte_orders() {
+    for big_endian in [false, true] {
+        let put = |bytes: &mut Vec<u8>, v: u32| {
+            bytes.extend_from_slice(&if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            })
+        };
+        let mut bytes = Vec::new();
+        for v in [0xa1b2_cd34u32, 0x0004_0002, 0, 0, 65_535, 113] {
+            put(&mut bytes, v);
+        }
+        let mut expected = Vec::new();
+        for (i, data) in [payload(1, 60), Vec::new(), payload(2, 1514)]
+            .iter()
+            .enumerate()
+        {
+            let secs = 1_700_000_000 + i as u32;
+            // 24-byte record header: ts, ts, incl, orig, ifindex, protocol/pkt_type/pad.
+            for v in [secs, 250_000, data.len() as u32, 1514, 2, 0x0800_0400] {
+                put(&mut bytes, v);
+            }
+            bytes.extend_from_slice(data);
+            expected.push(Owned::new(
+                i as u64,
+                ts(u64::from(secs), 250_000_000),
+                113,
+                0,
+                1514,
+                data,
+            ));
+        }
+        let reader = CaptureReader::new(bytes.as_slice()).unwrap();
+        assert_eq!(
+            reader.format(),
+            Format::Pcap {
+                big_endian,
+                nanosecond: false
+            }
+        );
+        let (records, end) = read_all(&bytes);
+        end.unwrap();
+        assert_eq!(records, expected, "big-endian: {big_endian}");
+        let (records, end) = read_all_from(CaptureReader::with_options(
+            Trickle {
+                data: &bytes,
+                interrupt: true,
+            },
+            small(32),
+        ));
+        end.unwrap();
+        assert_eq!(records, expected, "trickled, big-endian: {big_endian}");
+        // Cut inside the last record's data: the others, then the error at its offset.
+        let cut = bytes.len() - 100;
+        let (records, end) = read_all(&bytes[..cut]);
+        assert_eq!(records, expected[..2]);
+        let last = 24 + 24 + 60 + 24;
+        assert!(
+            matches!(end, Err(swyx_pcap::CaptureError::Truncated { offset, record: 2, .. }) if offset == last),
+            "{end:?}"
+        );
+    }
+}
+
+#[test]
+fn simple_packet_blocks_have_no_timestamp() {
+    let mut w = PcapngWriter::new();
+    w.shb(false);
+    w.idb(1, 0, None, None);
+    w.spb(4, &payload(1, 4));
+    w.epb(0, 1_700_000_000_000_000, 4, &payload(2, 4));
+    w.spb(4, &payload(3, 4));
+    let (records, end) = read_all(&w.bytes);
+    end.unwrap();
+    let times: Vec<_> = records.iter().map(|r| r.timestamp).collect();
+    assert_eq!(times, [None, Some(ts(1_700_000_000, 0)), None]);
+}
+
 /// Builds a two-section pcapng and the records expected from it.
 fn pcapng_sample(first_big_endian: bool, second_big_endian: bool) -> (Vec<u8>, Vec<Owned>) {
     let mut w = PcapngWriter::new();
     let mut expected = Vec::new();
-    let push = |expected: &mut Vec<Owned>, t, lt, iface, orig, data: &[u8]| {
+    let push = |expected: &mut Vec<Owned>, t: Option<Timestamp>, lt, iface, orig, data: &[u8]| {
         let index = expected.len() as u64;
         expected.push(Owned::new(index, t, lt, iface, orig, data));
     };
@@ -124,7 +204,7 @@ fn pcapng_sample(first_big_endian: bool, second_big_endian: bool) -> (Vec<u8>, V
     w.epb(0, 1_700_000_000_123_456, 60, &payload(1, 60));
     push(
         &mut expected,
-        ts(1_700_000_000, 123_456_000),
+        Some(ts(1_700_000_000, 123_456_000)),
         1,
         0,
         60,
@@ -133,7 +213,7 @@ fn pcapng_sample(first_big_endian: bool, second_big_endian: bool) -> (Vec<u8>, V
     w.epb(1, 1_700_000_000_123_456_789, 1500, &payload(2, 41));
     push(
         &mut expected,
-        ts(1_700_000_000, 123_456_789),
+        Some(ts(1_700_000_000, 123_456_789)),
         101,
         1,
         1500,
@@ -142,11 +222,11 @@ fn pcapng_sample(first_big_endian: bool, second_big_endian: bool) -> (Vec<u8>, V
     w.other(0x0000_0BAD, &[0x12, 0x34, 0x56, 0x78, 1, 2, 3]); // custom block
     w.other(0x7777_0001, &[0xAA; 10]); // unknown block
     w.spb(5, &payload(3, 5));
-    push(&mut expected, ts(0, 0), 1, 0, 5, &payload(3, 5));
+    push(&mut expected, None, 1, 0, 5, &payload(3, 5));
     w.pb(1, 2_000_000_000_500_000_000, 7, &payload(4, 7));
     push(
         &mut expected,
-        ts(2_000_000_000, 500_000_000),
+        Some(ts(2_000_000_000, 500_000_000)),
         101,
         1,
         7,
@@ -158,16 +238,16 @@ fn pcapng_sample(first_big_endian: bool, second_big_endian: bool) -> (Vec<u8>, V
     w.epb(0, 1536, 200, &payload(5, 128));
     push(
         &mut expected,
-        ts(101, 500_000_000),
+        Some(ts(101, 500_000_000)),
         113,
         0,
         200,
         &payload(5, 128),
     );
     w.spb(300, &payload(6, 300)); // captured length capped by snaplen 128
-    push(&mut expected, ts(0, 0), 113, 0, 300, &payload(6, 128));
+    push(&mut expected, None, 113, 0, 300, &payload(6, 128));
     w.spb(2, &payload(7, 4)); // captured length capped by the original length
-    push(&mut expected, ts(0, 0), 113, 0, 2, &payload(7, 2));
+    push(&mut expected, None, 113, 0, 2, &payload(7, 2));
     (w.bytes, expected)
 }
 
@@ -234,7 +314,7 @@ fn pcapng_big_endian_tsoffset() {
     w.epb(0, 15_000_000, 1, &[1]);
     let (records, end) = read_all(&w.bytes);
     end.unwrap();
-    assert_eq!(records[0].timestamp, ts(5, 0));
+    assert_eq!(records[0].timestamp, Some(ts(5, 0)));
 }
 
 #[test]

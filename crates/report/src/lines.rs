@@ -22,7 +22,7 @@ pub enum Format {
 
 /// One packet, as `--packets` prints it.
 #[derive(Debug, Clone, Serialize)]
-pub struct PacketLine {
+pub struct PacketLine<'a> {
     /// The packet's number (0-based in the file).
     pub index: u64,
     /// Capture time, `seconds.nanoseconds`.
@@ -60,14 +60,21 @@ pub struct PacketLine {
     pub peer: Option<&'static str>,
     /// RTCP on an RTP range.
     pub rtcp: Option<bool>,
+    /// The capture file, when the lines of several files are written one after the other
+    /// (the last key, or CSV column; left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<&'a str>,
 }
 
-impl PacketLine {
+impl<'a> PacketLine<'a> {
     /// The CSV header.
     pub const CSV_HEADER: &'static str = "index,ts,len,flow,label,component,reason,transport,src,dst,sport,dport,evidence,decided_by,side,port,peer,rtcp";
 
-    /// The line of `packet`.
-    pub fn new(packet: &PacketVerdict) -> PacketLine {
+    /// The CSV header of lines that name their file ([`PacketLine::file`]): `file` last.
+    pub const CSV_HEADER_WITH_FILE: &'static str = "index,ts,len,flow,label,component,reason,transport,src,dst,sport,dport,evidence,decided_by,side,port,peer,rtcp,file";
+
+    /// The line of `packet` (naming no file).
+    pub fn new(packet: &PacketVerdict) -> PacketLine<'a> {
         let labelled = packet.verdict.labelled();
         let addressing = packet.addressing();
         let addressing = addressing.as_ref();
@@ -90,12 +97,14 @@ impl PacketLine {
             port: labelled.map(|l| l.port),
             peer: labelled.and_then(|l| l.peer).map(Component::id),
             rtcp: labelled.map(|l| l.rtcp),
+            file: None,
         }
     }
 
-    /// Appends the CSV line (with its line break) to `line`.
+    /// Appends the CSV line (with its line break) to `line`; its last column is the file
+    /// when the line names one.
     pub fn csv(&self, line: &mut String) {
-        let _ = writeln!(
+        let _ = write!(
             line,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             self.index,
@@ -117,6 +126,11 @@ impl PacketLine {
             self.peer.unwrap_or(""),
             csv::opt(self.rtcp),
         );
+        if let Some(file) = self.file {
+            line.push(',');
+            line.push_str(&csv::field(file));
+        }
+        line.push('\n');
     }
 }
 
@@ -251,6 +265,7 @@ impl<'a> FlowLine<'a> {
 #[derive(Debug)]
 pub struct PacketWriter<W: Write> {
     out: W,
+    file: Option<String>,
     format: Format,
     line: String,
     error: Option<io::Error>,
@@ -266,6 +281,25 @@ impl<W: Write> PacketWriter<W> {
         };
         PacketWriter {
             out,
+            file: None,
+            format,
+            line: String::with_capacity(512),
+            error,
+        }
+    }
+
+    /// Writes the packets of `file` to `out` in `format`, each line naming the file (for the
+    /// lines of several files in one output); the CSV header, with its `file` column, first
+    /// when `header`.
+    pub fn with_file(mut out: W, file: &str, format: Format, header: bool) -> PacketWriter<W> {
+        let error = if header && format == Format::Csv {
+            writeln!(out, "{}", PacketLine::CSV_HEADER_WITH_FILE).err()
+        } else {
+            None
+        };
+        PacketWriter {
+            out,
+            file: Some(file.to_owned()),
             format,
             line: String::with_capacity(512),
             error,
@@ -286,7 +320,8 @@ impl<W: Write> Sink for PacketWriter<W> {
         if self.error.is_some() {
             return;
         }
-        let line = PacketLine::new(packet);
+        let mut line = PacketLine::new(packet);
+        line.file = self.file.as_deref();
         let result = match self.format {
             Format::Json => serde_json::to_writer(&mut self.out, &line)
                 .map_err(io::Error::from)

@@ -48,6 +48,8 @@ pub struct Summary {
     total: Count,
     first_ns: u64,
     last_ns: u64,
+    /// The span set by [`Summary::set_span`], in place of the packets' times.
+    span: Option<Option<(u64, u64)>>,
     labelled: Box<[[Count; COMPONENTS]; Label::ALL.len()]>,
     unclassified: [Count; REASONS],
     label_flows: Box<[[u64; COMPONENTS]; Label::ALL.len()]>,
@@ -104,6 +106,7 @@ impl Summary {
             total: Count::default(),
             first_ns: u64::MAX,
             last_ns: 0,
+            span: None,
             labelled: Box::new([[Count::default(); COMPONENTS]; Label::ALL.len()]),
             unclassified: [Count::default(); REASONS],
             label_flows: Box::new([[0; COMPONENTS]; Label::ALL.len()]),
@@ -132,14 +135,24 @@ impl Summary {
         self.unclassified[reason_index(reason)]
     }
 
-    /// Earliest and latest capture times, once a packet was counted.
+    /// Earliest and latest capture times: those [`Summary::set_span`] set, else those of the
+    /// packets counted (none before the first).
     pub fn span(&self) -> Option<(u64, u64)> {
-        (self.total.packets > 0).then_some((self.first_ns, self.last_ns))
+        self.span
+            .unwrap_or_else(|| (self.total.packets > 0).then_some((self.first_ns, self.last_ns)))
+    }
+
+    /// Sets the earliest and latest capture times (`None`: no packet had a time), which the
+    /// first, last and duration of the output then give, for a caller that knows better than
+    /// the times the packets were tracked with: a pcapng Simple Packet Block carries no
+    /// timestamp, and is tracked at the time of the packet before it.
+    pub fn set_span(&mut self, span: Option<(u64, u64)>) {
+        self.span = Some(span);
     }
 
     fn duration(&self) -> f64 {
         self.span()
-            .map_or(0.0, |(first, last)| (last - first) as f64 / 1e9)
+            .map_or(0.0, |(first, last)| last.saturating_sub(first) as f64 / 1e9)
     }
 
     fn rate(&self) -> f64 {

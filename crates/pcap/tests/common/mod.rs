@@ -11,7 +11,7 @@ pub use swyx_testkit::capture::{PcapWriter, PcapngWriter};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owned {
     pub index: u64,
-    pub timestamp: Timestamp,
+    pub timestamp: Option<Timestamp>,
     pub link_type: u32,
     pub interface: u32,
     pub original_len: u32,
@@ -21,7 +21,7 @@ pub struct Owned {
 impl Owned {
     pub fn new(
         index: u64,
-        timestamp: Timestamp,
+        timestamp: impl Into<Option<Timestamp>>,
         link_type: u32,
         interface: u32,
         original_len: u32,
@@ -29,7 +29,7 @@ impl Owned {
     ) -> Self {
         Owned {
             index,
-            timestamp,
+            timestamp: timestamp.into(),
             link_type,
             interface,
             original_len,
