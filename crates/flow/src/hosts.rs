@@ -76,14 +76,6 @@ impl Hosts {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    pub(crate) fn get(&self, addr: u128, v6: bool) -> Option<Roles> {
-        self.map.get(&(addr, v6)).copied()
-    }
-
     pub(crate) fn memory(&self) -> usize {
         self.map.capacity() * (core::mem::size_of::<((u128, bool), Roles)>() + 1)
     }

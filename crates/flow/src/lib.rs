@@ -102,14 +102,7 @@
 //!    [`Config::max_expectations`] are kept, each for [`Config::expectation_ns`].
 //! 8. **Fragments and hosts.** Fed with [`Tracker::push_fragment`], the later fragments of an
 //!    IP datagram (no ports of their own) count in the flow of its first fragment and carry its
-//!    label. [`Tracker::hosts`] gives the components each address was seen acting as (the
-//!    component's end of every confirmed or signalled flow, noted when its row is reported,
-//!    and the sender of SDP from a component's SIP port). They break the matrix's ties: a flow
-//!    the matrix decides for a component its host was never seen as, while a row of the same
-//!    label on the same port names one it was seen as, takes that one (the matrix's goes to the
-//!    peer). Limits: roles come from flows already reported, so a host's first flows are
-//!    decided by the matrix alone; identical rows (SwyxIt! and MobileExtensionManager) stay
-//!    tied.
+//!    label. [`Tracker::hosts`] gives the components each address was seen acting as.
 //!
 //! # Speed
 //!

@@ -630,7 +630,6 @@ impl<'t> Tracker<'t> {
         let run = self.config.disagreeing_run;
         let announced = self.announced(slot, &packet, from_lo, &own);
         let flow = self.table.get_mut(slot);
-        let undecided_before = flow.decided.is_none();
         let decided = if let Some((verdict, before, new)) = announced {
             split = before;
             settle = Some(if new { Settle::Carry } else { Settle::Fallback });
@@ -745,16 +744,6 @@ impl<'t> Tracker<'t> {
         {
             settle = Some(Settle::Fallback);
         }
-        let newly_decided =
-            undecided_before && flow.decided.is_some_and(|d| d.by != DecidedBy::Signalling);
-        if newly_decided && !self.hosts.is_empty() {
-            let relevant = Classification {
-                packet: Some(packet),
-                outcome,
-            };
-            self.break_tie(slot, &relevant);
-        }
-        let flow = self.table.get_mut(slot);
         let flow_id = flow.id;
         let flow_decided = flow.decided;
         if flow.run > 0 && flow.decided.is_some() {
@@ -813,46 +802,6 @@ impl<'t> Tracker<'t> {
         }
         if !self.held.is_empty() {
             self.drain(sink, false);
-        }
-    }
-
-    /// A flow the matrix just decided, whose component's host is known as another component
-    /// that a row of the same label covering the same port names: that component instead (a
-    /// media port in both the FaxServer's 2000-8000 and a phone's 5000-5020, on a host already
-    /// seen as the FaxServer). Only a host's own roles count, and only rows that take part in
-    /// the decision; without roles the matrix's order stands.
-    fn break_tie(&mut self, slot: u32, classification: &Classification<'_>) {
-        let flow = self.table.get(slot);
-        let Some(d) = flow.decided else { return };
-        let (addr, _) = flow.key.raw_end(d.component_on_lo);
-        let Some(roles) = self.hosts.get(addr, flow.key.is_v6()) else {
-            return;
-        };
-        if roles.contains(d.component) {
-            return;
-        }
-        let Some(packet) = classification.packet else {
-            return;
-        };
-        let from_lo = FlowKey::of(&packet).is_some_and(|(_, lo)| lo);
-        let better = self.classifier.candidates(classification).find(|c| {
-            c.counts()
-                && c.label == Some(d.label)
-                && roles.contains(c.component)
-                // The candidate's component sits at the same end as the decision's.
-                && ((match c.role {
-                    swyx_classify::Role::Listens => c.side,
-                    _ => c.side.opposite(),
-                } == Side::Source)
-                    == from_lo)
-                    == d.component_on_lo
-        });
-        if let Some(candidate) = better {
-            let flow = self.table.get_mut(slot);
-            if let Some(decided) = &mut flow.decided {
-                decided.peer = Some(decided.component);
-                decided.component = candidate.component;
-            }
         }
     }
 
