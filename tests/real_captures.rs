@@ -13,7 +13,7 @@ use swyx_traffic::classify::{
     Classification, Classifier, Component, Evidence, Label, LinkType, Outcome, Reason, Transport,
 };
 use swyx_traffic::flow::{
-    Config, FlowEvidence, FlowReason, FlowRecord, PacketVerdict, Sink, Tracker, Verdict,
+    Config, FlowEvidence, FlowReason, FlowRecord, PacketVerdict, Tracker, Verdict,
 };
 use swyx_traffic::pcap::CaptureReader;
 
@@ -485,19 +485,9 @@ fn ldap_on_389_is_not_on_the_matrix() {
 /// Every packet of `file` through the flow tracker: the packets' verdicts (in file order) and
 /// the flow rows.
 fn track(dir: &Path, file: &str) -> (Vec<PacketVerdict>, Vec<FlowRecord>) {
-    #[derive(Default)]
-    struct Collect(Vec<PacketVerdict>, Vec<FlowRecord>);
-    impl Sink for Collect {
-        fn packet(&mut self, packet: &PacketVerdict) {
-            self.0.push(*packet);
-        }
-        fn flow(&mut self, flow: &FlowRecord) {
-            self.1.push(*flow);
-        }
-    }
     let classifier = Classifier::swyxware_2013();
     let mut tracker = Tracker::new(classifier, Config::default());
-    let mut out = Collect::default();
+    let mut out = swyx_testkit::Collect::default();
     let mut reader = CaptureReader::open(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     while let Some(record) = reader
         .next_record()
@@ -524,7 +514,7 @@ fn track(dir: &Path, file: &str) -> (Vec<PacketVerdict>, Vec<FlowRecord>) {
         );
     }
     tracker.finish(&mut out);
-    (out.0, out.1)
+    (out.packets, out.flows)
 }
 
 fn voip_captures(dir: &Path) -> Vec<String> {

@@ -1304,14 +1304,7 @@ impl<'t> Tracker<'t> {
             (counts, (time_ns, index))
         };
         let mut record = flow.record(EndReason::LabelChanged);
-        let (client, server) = if flow.client_is_lo { (0, 1) } else { (1, 0) };
-        for (count, out) in [
-            (&mut record.to_server, moved[client]),
-            (&mut record.to_client, moved[server]),
-        ] {
-            count.packets = count.packets.saturating_sub(out.packets);
-            count.bytes = count.bytes.saturating_sub(out.bytes);
-        }
+        without(&mut record, moved, flow.client_is_lo);
         sink.flow(&record);
         flow.span += 1;
         flow.counts = moved;
@@ -1377,14 +1370,7 @@ impl<'t> Tracker<'t> {
         }
         moved[usize::from(!from_lo)].add(wire_len);
         let flow = self.table.get_mut(slot);
-        let (client, server) = if flow.client_is_lo { (0, 1) } else { (1, 0) };
-        for (count, out) in [
-            (&mut record.to_server, moved[client]),
-            (&mut record.to_client, moved[server]),
-        ] {
-            count.packets = count.packets.saturating_sub(out.packets);
-            count.bytes = count.bytes.saturating_sub(out.bytes);
-        }
+        without(&mut record, moved, flow.client_is_lo);
         sink.flow(&record);
         flow.span += 1;
         flow.counts = moved;
@@ -1534,6 +1520,19 @@ fn worth_parsing(payload: &[u8]) -> bool {
         || payload.starts_with(b"CANCEL ")
         || (payload.starts_with(b"SIP/2.0 ") && matches!(payload.get(8), Some(b'3'..=b'6')));
     ends_dialog || !(payload.ends_with(b"\r\n\r\n") || payload.ends_with(b"\n\n"))
+}
+
+/// `record` without the packets `moved` (by direction: sent by the low end, by the high end)
+/// to the next span.
+fn without(record: &mut FlowRecord, moved: [Count; 2], client_is_lo: bool) {
+    let (client, server) = if client_is_lo { (0, 1) } else { (1, 0) };
+    for (count, out) in [
+        (&mut record.to_server, moved[client]),
+        (&mut record.to_client, moved[server]),
+    ] {
+        count.packets = count.packets.saturating_sub(out.packets);
+        count.bytes = count.bytes.saturating_sub(out.bytes);
+    }
 }
 
 /// A fragmented datagram: source, destination, protocol, identification.

@@ -1,30 +1,13 @@
 //! Flows that other flows' signalling announced: SDP media, FTP data connections.
 
 use swyx_classify::{classify, Classifier, Component, Label, Reason};
-use swyx_flow::{
-    Config, DecidedBy, FlowEvidence, FlowReason, FlowRecord, PacketVerdict, Sink, Tracker,
-};
-use swyx_testkit::{payload, FrameSpec};
+use swyx_flow::{Config, DecidedBy, FlowEvidence, FlowReason, Tracker};
+use swyx_testkit::{payload, Collect, FrameSpec};
 
 const SWYX_SERVER: [u8; 4] = [10, 1, 1, 10];
 const SWYX_IT: [u8; 4] = [10, 1, 1, 20];
 const GATE: [u8; 4] = [10, 1, 1, 11];
 const FAX: [u8; 4] = [10, 1, 1, 12];
-
-#[derive(Default)]
-struct Collect {
-    packets: Vec<PacketVerdict>,
-    flows: Vec<FlowRecord>,
-}
-
-impl Sink for Collect {
-    fn packet(&mut self, packet: &PacketVerdict) {
-        self.packets.push(*packet);
-    }
-    fn flow(&mut self, flow: &FlowRecord) {
-        self.flows.push(*flow);
-    }
-}
 
 fn track(frames: &[Vec<u8>]) -> Collect {
     let mut tracker = Tracker::new(Classifier::swyxware_2013(), Config::default());

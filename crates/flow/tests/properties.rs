@@ -2,23 +2,8 @@
 
 use proptest::prelude::*;
 use swyx_classify::{classify, Classifier};
-use swyx_flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
-use swyx_testkit::{payload, FrameSpec};
-
-#[derive(Default)]
-struct Collect {
-    packets: Vec<PacketVerdict>,
-    flows: Vec<FlowRecord>,
-}
-
-impl Sink for Collect {
-    fn packet(&mut self, packet: &PacketVerdict) {
-        self.packets.push(*packet);
-    }
-    fn flow(&mut self, flow: &FlowRecord) {
-        self.flows.push(*flow);
-    }
-}
+use swyx_flow::{Config, Tracker};
+use swyx_testkit::{payload, Collect, FrameSpec};
 
 /// One generated packet: which conversation, which direction, what it carries, when.
 #[derive(Debug, Clone)]

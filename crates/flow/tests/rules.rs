@@ -1,31 +1,12 @@
 //! The flow-level rules of the crate docs, each on packets built in code.
 
 use swyx_classify::{classify, Component, Label, Reason};
-use swyx_flow::{
-    Config, DecidedBy, EndReason, FlowEvidence, FlowReason, FlowRecord, PacketVerdict, Sink,
-    Tracker, Verdict,
-};
-use swyx_testkit::{payload, FrameSpec};
+use swyx_flow::{Config, DecidedBy, EndReason, FlowEvidence, FlowReason, Tracker, Verdict};
+use swyx_testkit::{payload, Collect, FrameSpec};
 
 const PC: [u8; 4] = [10, 1, 1, 20];
 const SERVER: [u8; 4] = [10, 1, 1, 10];
 const OTHER: [u8; 4] = [192, 0, 2, 7];
-
-/// Collects what the tracker hands out.
-#[derive(Default)]
-struct Collect {
-    packets: Vec<PacketVerdict>,
-    flows: Vec<FlowRecord>,
-}
-
-impl Sink for Collect {
-    fn packet(&mut self, packet: &PacketVerdict) {
-        self.packets.push(*packet);
-    }
-    fn flow(&mut self, flow: &FlowRecord) {
-        self.flows.push(*flow);
-    }
-}
 
 /// Runs `frames` (Ethernet, one every `step_ms`) through a tracker with `config`.
 fn track_with(config: Config, frames: &[Vec<u8>], step_ms: u64) -> Collect {

@@ -1115,22 +1115,9 @@ pub fn table_differential(data: &[u8]) {
 /// order; every flow is reported, its spans numbered from 0 without a gap; the packets of
 /// each flow add up to the packets its rows count; memory stays within the budget.
 pub fn flow_tracker(data: &[u8]) {
+    use crate::Collect;
     use std::collections::BTreeMap;
-    use swyx_flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
-
-    #[derive(Default)]
-    struct Collect {
-        packets: Vec<PacketVerdict>,
-        flows: Vec<FlowRecord>,
-    }
-    impl Sink for Collect {
-        fn packet(&mut self, packet: &PacketVerdict) {
-            self.packets.push(*packet);
-        }
-        fn flow(&mut self, flow: &FlowRecord) {
-            self.flows.push(*flow);
-        }
-    }
+    use swyx_flow::{Config, Tracker};
 
     let Some((&bounds, mut rest)) = data.split_first() else {
         return;

@@ -24,10 +24,12 @@
 #![deny(missing_docs)]
 
 pub mod capture;
+mod collect;
 pub mod frame;
 pub mod fuzz;
 pub mod mix;
 pub mod payload;
 pub mod scenario;
 
+pub use collect::Collect;
 pub use frame::{Addresses, FrameSpec};

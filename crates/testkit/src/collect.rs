@@ -1,0 +1,35 @@
+//! A [`Sink`] that keeps everything the flow tracker hands out, for tests.
+
+use swyx_flow::{FlowRecord, PacketVerdict, Sink};
+
+/// Every packet verdict and flow row the tracker handed out, in the order it did.
+///
+/// ```
+/// use swyx_classify::classify;
+/// use swyx_flow::Tracker;
+/// use swyx_testkit::{payload, Collect, FrameSpec};
+///
+/// let frame = FrameSpec::udp([10, 1, 1, 20], [10, 1, 1, 10], 5070, 5060, payload::sip_invite()).ethernet();
+/// let mut tracker = Tracker::swyxware_2013();
+/// let mut out = Collect::default();
+/// tracker.push(0, 0, frame.len() as u32, &classify(&frame), &mut out);
+/// tracker.finish(&mut out);
+/// assert_eq!((out.packets.len(), out.flows.len()), (1, 1));
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Collect {
+    /// The packets, in the order handed out.
+    pub packets: Vec<PacketVerdict>,
+    /// The flow rows, in the order handed out.
+    pub flows: Vec<FlowRecord>,
+}
+
+impl Sink for Collect {
+    fn packet(&mut self, packet: &PacketVerdict) {
+        self.packets.push(*packet);
+    }
+
+    fn flow(&mut self, flow: &FlowRecord) {
+        self.flows.push(*flow);
+    }
+}
