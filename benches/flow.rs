@@ -152,50 +152,13 @@ fn main() {
     let started = std::time::SystemTime::now();
     benches();
     Criterion::default().configure_from_args().final_summary();
-    report_ratios(started);
-}
-
-/// Prints the ratios the targets are stated in, from the estimates criterion wrote in this run.
-fn report_ratios(started: std::time::SystemTime) {
-    let home = std::env::var_os("CRITERION_HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(
-                std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into()),
-            )
-            .join("criterion")
-        });
-    let estimate = |function: &str| -> Option<f64> {
-        let path = home.join("flow").join(function).join("new/estimates.json");
-        let fresh = std::fs::metadata(&path)
-            .and_then(|m| m.modified())
-            .is_ok_and(|modified| modified >= started);
-        if !fresh {
-            return None;
-        }
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
-        json["slope"]["point_estimate"]
-            .as_f64()
-            .or_else(|| json["mean"]["point_estimate"].as_f64())
-    };
-    println!("\nflow: speed ratios in this run (how many times faster the first runs)");
-    for (fast, slow, target) in [
-        ("tracker", "classify_std_hashmap", 2.0),
-        ("tracker_in_capture_order", "classify_std_hashmap", 0.0),
-        ("classify", "tracker", 0.0),
-    ] {
-        let (Some(fast_time), Some(slow_time)) = (estimate(fast), estimate(slow)) else {
-            continue;
-        };
-        let ratio = slow_time / fast_time;
-        let verdict = if target == 0.0 {
-            String::new()
-        } else if ratio >= target {
-            format!(" (target {target}x: met)")
-        } else {
-            format!(" (target {target}x: not met)")
-        };
-        println!("  {ratio:6.2}x  {fast} against {slow}{verdict}");
-    }
+    swyx_testkit::bench::report_ratios(
+        "flow",
+        &[
+            ("tracker", "classify_std_hashmap", 2.0),
+            ("tracker_in_capture_order", "classify_std_hashmap", 0.0),
+            ("classify", "tracker", 0.0),
+        ],
+        started,
+    );
 }
