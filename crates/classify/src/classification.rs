@@ -1,5 +1,6 @@
 use crate::{Component, Label, Packet, PortRange, Role, Transport};
 use core::fmt;
+use swyx_matrix::layout::Rank;
 
 /// Which of a packet's two ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -274,17 +275,17 @@ impl Candidate {
             && (!self.range.is_broad() || self.check == PayloadCheck::Confirmed)
     }
 
-    /// The resolution order: confirmed before unknown, then the narrowest range, then rows
-    /// that listen on the port before rows that connect to it, then the destination side,
+    /// The candidate's [`Rank`]: confirmed before unknown, then the narrowest range, then
+    /// rows that listen on the port before rows that connect to it, then the destination side,
     /// then matrix order. Smaller is better.
     pub fn rank(&self) -> u64 {
-        let unconfirmed = u64::from(self.check != PayloadCheck::Confirmed);
-        let role = u64::from(self.role == Role::Connects);
-        let side = u64::from(self.side == Side::Source);
-        unconfirmed << 40
-            | u64::from(self.range.width()) << 20
-            | role << 19
-            | side << 18
-            | u64::from(self.row)
+        Rank::new(
+            self.check == PayloadCheck::Confirmed,
+            self.range.width(),
+            self.role,
+            self.side == Side::Source,
+            self.row,
+        )
+        .0
     }
 }

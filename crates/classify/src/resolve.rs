@@ -1,14 +1,15 @@
 //! The resolution rules: from the rows covering a packet's ports to one decision.
 //!
-//! The port table keeps each port's entries sorted by (width, role, matrix order), so within
-//! one side the first confirmed entry beats every later one: a side's scan stops there.
+//! The port table keeps each port's entries sorted by their [`Rank`], so within one side the
+//! first confirmed entry beats every later one: a side's scan stops there. Across the sides,
+//! [`Rank::key`] compares the two bests, ties going to the destination.
 
 use crate::signature;
 use crate::{
     Candidate, Decision, Entry, Evidence, Label, Outcome, Packet, PayloadCheck, PortTable, Reason,
     Side, Transport,
 };
-use swyx_matrix::layout::{DecisiveSet, HotEntry, Lanes};
+use swyx_matrix::layout::{DecisiveSet, HotEntry, Lanes, Rank};
 
 /// Labels without a signature on UDP (nothing can confirm or contradict them there).
 const UNSIGNED_UDP: u16 = Label::Configuration.bit()
@@ -332,7 +333,7 @@ fn best_of_side(
 }
 
 /// The best counting entry of one side from its [`Lanes`], as [`best_of_side`] finds it
-/// without `wanted`, and its sort key against the other side's: (not confirmed, rank), or
+/// without `wanted`, and its sort key against the other side's ([`Rank::key`]), or
 /// `u64::MAX` for none. Branch-free.
 #[inline(always)]
 fn best_of_lanes(lanes: &Lanes, confirmed: u64, neutral: u64) -> (Best, u64) {
@@ -349,7 +350,7 @@ fn best_of_lanes(lanes: &Lanes, confirmed: u64, neutral: u64) -> (Best, u64) {
     let index = Lanes::first(pick);
     let rank = lanes.ranks[index % Lanes::WIDTH];
     let key = if pick != 0 {
-        (u64::from(!is_confirmed) << 32) | u64::from(rank)
+        Rank::key(is_confirmed, rank)
     } else {
         u64::MAX
     };
@@ -412,7 +413,8 @@ fn decide_by_scan(
     let src_best = best_of_side(src, signatures, None, bound);
     match (dst_best, src_best) {
         (Some(d), Some(s))
-            if (!s.confirmed, rank(src, s.index)) < (!d.confirmed, rank(dst, d.index)) =>
+            if Rank::key(s.confirmed, rank(src, s.index))
+                < Rank::key(d.confirmed, rank(dst, d.index)) =>
         {
             Some((Side::Source, s))
         }

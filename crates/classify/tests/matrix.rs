@@ -440,3 +440,11 @@ fn default_table_is_a_flat_port_array_and_a_few_kib_of_sets() {
     // What the resolution reads of a port: one record, smaller than a cache line.
     assert_eq!(core::mem::size_of::<swyx_matrix::layout::DecisiveSet>(), 56);
 }
+
+#[test]
+fn the_packed_order_of_every_shipped_table_is_the_one_rank() {
+    for name in swyx_classify::MATRIX_NAMES {
+        let table = swyx_classify::table_by_name(name).unwrap();
+        swyx_testkit::fuzz::check_packed_order(table);
+    }
+}

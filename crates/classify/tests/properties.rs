@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use swyx_classify::{
     classify, classify_ip, classify_link, classify_reference, Candidate, Classifier, Evidence,
-    LinkType, Matrix, OwnedPortTable, Packet, Role, Side, Transport,
+    LinkType, Matrix, OwnedPortTable, Packet, Side, Transport,
 };
 use swyx_testkit::{payload, FrameSpec};
 
@@ -72,12 +72,8 @@ fn best(candidates: &[Candidate], side: Side) -> Option<Candidate> {
 }
 
 /// A candidate's rank without its side and matrix order: what a side tie compares.
-fn tie_key(c: &Candidate) -> (bool, u32, Role) {
-    (
-        c.check != swyx_classify::PayloadCheck::Confirmed,
-        c.range.width(),
-        c.role,
-    )
+fn tie_key(c: &Candidate) -> u64 {
+    swyx_matrix::layout::Rank(c.rank()).key_part()
 }
 
 #[test]

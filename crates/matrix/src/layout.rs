@@ -9,8 +9,72 @@
 //! its resolution reads per packet.
 
 use crate::table::{set_range, PORTS};
-use crate::{Entry, Label, Matrix, OwnedPortTable, PortTable, Transport, BROAD_RANGE_WIDTH};
+use crate::{Entry, Label, Matrix, OwnedPortTable, PortTable, Role, Transport, BROAD_RANGE_WIDTH};
 use std::fmt::Write as _;
+
+/// The resolution order, stated once: among the rows covering a packet's ports, a row the
+/// payload confirms beats one it leaves unknown; then the narrowest range wins; then a row
+/// whose component listens on the port beats one whose component connects to it; then the
+/// destination port beats the source port; then matrix order. A smaller rank is better.
+///
+/// Every other order key is a part of this one: [`Entry::order_key`] (the entries of one port:
+/// one side, no evidence yet), [`Rank::port`] in [`HotEntry::rank`] and [`Lanes::ranks`] (width
+/// and role: what compares entries of different ports), [`Rank::key`] (with the evidence: what
+/// the resolution compares across the two sides, ties going to the destination), and the
+/// lanes' order (lane `i` holds a port's `i`-th entry by this rank).
+///
+/// Packed, most significant first: not confirmed (bit 40), width (bits 20..40), connects
+/// (bit 19), source side (bit 18), matrix row (bits 0..16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rank(pub u64);
+
+impl Rank {
+    /// Where the part [`Rank::key`] compares begins: the role bit, above side and row.
+    pub const KEY_SHIFT: u32 = 19;
+    const SIDE_SHIFT: u32 = 18;
+    const WIDTH_SHIFT: u32 = 20;
+    const UNCONFIRMED_SHIFT: u32 = 40;
+
+    /// The rank of a row's range `width` ports wide on one side of a packet.
+    #[inline(always)]
+    pub const fn new(confirmed: bool, width: u32, role: Role, source: bool, row: u16) -> Rank {
+        Rank(
+            ((!confirmed as u64) << Rank::UNCONFIRMED_SHIFT)
+                | ((width as u64) << Rank::WIDTH_SHIFT)
+                | ((role as u64) << Rank::KEY_SHIFT)
+                | ((source as u64) << Rank::SIDE_SHIFT)
+                | row as u64,
+        )
+    }
+
+    /// The rank of `entry` among the entries of its port (confirmed, destination side: the
+    /// same for all of them).
+    #[inline(always)]
+    pub const fn of_entry(entry: &Entry) -> Rank {
+        Rank::new(true, entry.range.width(), entry.role, false, entry.row)
+    }
+
+    /// The part of a rank that compares entries of different ports before their evidence:
+    /// `width << 1 | role`, a rank's width and role bits.
+    #[inline(always)]
+    pub const fn port(width: u32, role: Role) -> u32 {
+        (Rank::new(true, width, role, false, 0).0 >> Rank::KEY_SHIFT) as u32
+    }
+
+    /// The part of a rank that compares candidates of the two sides (evidence, width, role):
+    /// `self` without its side and row. Equal keys go to the destination, which the side bit
+    /// below them prefers.
+    #[inline(always)]
+    pub const fn key_part(self) -> u64 {
+        self.0 >> Rank::KEY_SHIFT
+    }
+
+    /// [`Rank::key_part`] from the evidence and a [`Rank::port`], as the hot path builds it.
+    #[inline(always)]
+    pub const fn key(confirmed: bool, port: u32) -> u64 {
+        ((!confirmed as u64) << (Rank::UNCONFIRMED_SHIFT - Rank::KEY_SHIFT)) | port as u64
+    }
+}
 
 /// The fields of a decisive [`Entry`] the resolution's hot path reads, packed in 8 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,7 +85,7 @@ pub struct HotEntry {
     pub signed: u16,
     /// The entry's [`Labels::mask`](crate::Labels::mask).
     pub labels: u16,
-    /// `width << 1 | role`: the part of [`Entry::order_key`] that compares entries of
+    /// The entry's [`Rank::port`]: the part of its [`Rank`] that compares entries of
     /// different ports.
     pub rank: u32,
 }
@@ -31,7 +95,7 @@ impl HotEntry {
     /// [`Label::bit`](crate::Label::bit)).
     pub const TLS: u16 = 1 << 15;
     /// Ranks above this one are broad (see [`PortRange::is_broad`]).
-    pub const BROADEST_NARROW_RANK: u32 = (BROAD_RANGE_WIDTH << 1) | 1;
+    pub const BROADEST_NARROW_RANK: u32 = Rank::port(BROAD_RANGE_WIDTH, Role::Connects);
 
     /// The hot fields of `entry`.
     pub const fn of(entry: &Entry) -> HotEntry {
@@ -43,7 +107,7 @@ impl HotEntry {
                 labels
             },
             labels,
-            rank: (entry.range.width() << 1) | entry.role as u32,
+            rank: Rank::port(entry.range.width(), entry.role),
         }
     }
 
@@ -81,7 +145,8 @@ impl DecisiveSet {
 /// The hot fields of a set's first [`Lanes::WIDTH`] decisive entries side by side, one 16-bit
 /// lane per entry (lane `i` is bits `16 * i..16 * i + 16`), so that a resolution can test them
 /// all with a few word operations instead of a loop of branches. Lanes past the set's entries
-/// hold zeros (and the rank `u32::MAX`).
+/// hold zeros (and the rank `u32::MAX`). Lane `i` holds the set's `i`-th entry in [`Rank`]
+/// order, so the first lane of a mask is the best of its entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Lanes {
     /// Lane `i`: entry `i`'s [`HotEntry::signed`].

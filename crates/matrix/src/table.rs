@@ -2,7 +2,7 @@
 //! resolution rules. Ports map to deduplicated *candidate sets* through one flat array of set
 //! ids (2 x 65536 x 2 bytes): one load per port, where a two-level index would chain two.
 
-use crate::layout::{dominates, entries_for, DecisiveSet, HotEntry, Lanes};
+use crate::layout::{dominates, entries_for, DecisiveSet, HotEntry, Lanes, Rank};
 use crate::{Component, Labels, Matrix, MatrixError, MatrixErrorKind, PortRange, Role, Transport};
 use std::collections::HashMap;
 
@@ -27,12 +27,11 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The resolution order among entries of one port: narrowest range first, then rows whose
-    /// component listens on the port before rows whose component connects to it, then matrix
-    /// order.
+    /// The resolution order among entries of one port: their [`Rank`] (narrowest range, then
+    /// listening before connecting, then matrix order).
     #[inline]
-    pub fn order_key(&self) -> (u32, Role, u16) {
-        (self.range.width(), self.role, self.row)
+    pub const fn order_key(&self) -> Rank {
+        Rank::of_entry(self)
     }
 }
 

@@ -217,7 +217,7 @@ fn best<'c>(candidates: impl IntoIterator<Item = &'c Candidate>) -> Option<&'c C
 
 /// The part of a rank the swap rule compares: evidence, width and role (not side, not row).
 fn tie_key(candidate: &Candidate) -> u64 {
-    candidate.rank() >> 19
+    swyx_matrix::layout::Rank(candidate.rank()).key_part()
 }
 
 /// Checks classifications against the documented resolution rules, for one table and the
@@ -812,6 +812,94 @@ fn check_table(matrix: &Matrix, owned: &OwnedPortTable, exact: usize) {
     }
 }
 
+/// Checks that the packed forms of the resolution order in `table` agree with
+/// [`Rank`](swyx_matrix::layout::Rank) on every pair of its decisive entries: each hot entry's
+/// and lane's rank is [`Rank::port`](swyx_matrix::layout::Rank::port) of its entry; lane `i`
+/// holds a port's `i`-th entry and the entries of a port come in rank order (so the first lane
+/// of a mask is the best); and for any two entries, one on each side, with any evidence,
+/// [`Rank::key`](swyx_matrix::layout::Rank::key) with ties to the destination picks the side
+/// the full rank picks.
+///
+/// # Panics
+///
+/// On the first disagreement.
+pub fn check_packed_order(table: &swyx_classify::PortTable<'_>) {
+    use std::collections::HashSet;
+    use swyx_matrix::layout::{Lanes, Rank};
+    let mut seen = HashSet::new();
+    let mut all = HashSet::new();
+    for transport in [Transport::Udp, Transport::Tcp] {
+        for port in 0..=u16::MAX {
+            let set = table.set(transport, port);
+            if !seen.insert((set.start, set.len)) {
+                continue;
+            }
+            let entries = table.decisive_entries(set);
+            let hot = table.hot_entries(set);
+            assert_eq!(entries.len(), usize::from(set.len), "{transport} {port}");
+            assert_eq!(hot.len(), entries.len(), "{transport} {port}");
+            for (i, (entry, h)) in entries.iter().zip(hot).enumerate() {
+                assert_eq!(
+                    h.rank,
+                    Rank::port(entry.range.width(), entry.role),
+                    "{entry:?}"
+                );
+                if i > 0 {
+                    assert!(
+                        Rank::of_entry(&entries[i - 1]) <= Rank::of_entry(entry),
+                        "{transport} {port}: {:?} after {entry:?}",
+                        entries[i - 1]
+                    );
+                }
+                if i < Lanes::WIDTH {
+                    let lane = |word: u64| (word >> (16 * i)) as u16;
+                    assert_eq!(set.lanes.ranks[i], h.rank, "{transport} {port} lane {i}");
+                    assert_eq!(
+                        lane(set.lanes.signed),
+                        h.signed,
+                        "{transport} {port} lane {i}"
+                    );
+                    assert_eq!(
+                        lane(set.lanes.labels),
+                        h.labels,
+                        "{transport} {port} lane {i}"
+                    );
+                }
+                all.insert((*entry, *h));
+            }
+            for i in entries.len()..Lanes::WIDTH {
+                assert_eq!(set.lanes.ranks[i], u32::MAX, "{transport} {port} lane {i}");
+            }
+        }
+    }
+    // Entries of two ports: the row is below the side bit, so only width and role matter.
+    let mut distinct: Vec<_> = all
+        .iter()
+        .map(|(e, h)| (e.range.width(), e.role, h.rank))
+        .collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for &(dst_width, dst_role, dst_rank) in &distinct {
+        for &(src_width, src_role, src_rank) in &distinct {
+            for (dst_confirmed, src_confirmed) in
+                [(true, true), (true, false), (false, true), (false, false)]
+            {
+                let packed =
+                    Rank::key(src_confirmed, src_rank) < Rank::key(dst_confirmed, dst_rank);
+                for (dst_row, src_row) in [(0, u16::MAX), (u16::MAX, 0)] {
+                    let full = Rank::new(src_confirmed, src_width, src_role, true, src_row)
+                        < Rank::new(dst_confirmed, dst_width, dst_role, false, dst_row);
+                    assert_eq!(
+                        packed, full,
+                        "destination ({dst_confirmed}, {dst_width}, {dst_role:?}) against source \
+                         ({src_confirmed}, {src_width}, {src_role:?})"
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// A row as [`table_differential`]'s generator means it.
 #[derive(Debug, PartialEq)]
 struct PlannedRow {
@@ -1086,6 +1174,7 @@ pub fn table_differential(data: &[u8]) {
         Err(error) => panic!("no table for a {}-row matrix: {error}", matrix.rows.len()),
     };
     check_table(&matrix, &table, 8);
+    check_packed_order(&table.table());
 
     let ranges: Vec<PortRange> = planned.iter().flat_map(|r| r.ranges.clone()).collect();
     let checker = Checker {
