@@ -11,50 +11,68 @@ use crate::{
 };
 use swyx_matrix::layout::{DecisiveSet, HotEntry, Lanes, Rank};
 
-/// Labels without a signature on UDP (nothing can confirm or contradict them there).
-const UNSIGNED_UDP: u16 = Label::Configuration.bit()
-    | Label::Cornet.bit()
-    | Label::H323.bit()
-    | Label::Dls.bit()
-    | Label::Keepalive.bit()
-    | Label::Ftp.bit();
-/// Labels without a signature on TCP.
-const UNSIGNED_TCP: u16 = Label::Configuration.bit()
-    | Label::Rtp.bit()
-    | Label::T38.bit()
-    | Label::Cornet.bit()
-    | Label::Dls.bit()
-    | Label::Keepalive.bit()
-    | Label::Ntp.bit();
+/// The bytes `b` for which `$test` holds, as a table of 256 flags (after httparse's
+/// `byte_map!`): a signature's first bytes, declared from a pattern.
+macro_rules! byte_set {
+    (|$b:ident| $test:expr) => {{
+        let mut set = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let $b = i as u8;
+            set[i] = $test;
+            i += 1;
+        }
+        set
+    }};
+}
 
-/// The labels without a signature, by [`Transport`] discriminant.
-const UNSIGNED: [u16; 2] = {
-    let mut unsigned = [0; 2];
-    unsigned[Transport::Udp as usize] = UNSIGNED_UDP;
-    unsigned[Transport::Tcp as usize] = UNSIGNED_TCP;
-    unsigned
-};
+/// A signature check: payload, wire length, and whether the payload is a datagram.
+type Check = fn(&[u8], usize, bool) -> bool;
+
+/// One payload signature as the resolution sees it. [`FIRST_BYTE`] and [`UNSIGNED`] derive
+/// from [`SIGNATURES`]; [`Signatures::run`] dispatches on the same bits by hand (a loop over
+/// the table would cost instructions per packet), and a test holds it to the table.
+struct Descriptor {
+    /// The bit the signature confirms: its label's [`Label::bit`], or [`TLS`].
+    bit: u16,
+    /// Whether it runs on UDP datagrams.
+    udp: bool,
+    /// Whether it runs on TCP payloads.
+    tcp: bool,
+    /// The bytes a matching payload can start with.
+    first: [bool; 256],
+    /// The check itself; read by the tests that hold [`Signatures::run`] to the table.
+    #[cfg_attr(not(test), allow(dead_code))]
+    check: Check,
+}
 
 const TLS: u16 = HotEntry::TLS;
-/// The signatures of RTP, SIP and T.38.
-const MEDIA_AND_SIP: u16 = Label::Rtp.bit() | Label::Sip.bit() | Label::T38.bit();
 
-/// For each first payload byte, the signatures (label bits and [`TLS`]) that can match a
-/// payload starting with it; every other bit is set. A signature outside the mask fails on its
-/// first byte, so the table settles most of them with one load.
-const FIRST_BYTE: [u16; 256] = {
-    let mut table = [u16::MAX; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        let mut cannot = 0;
-        // RTP and RTCP: version 2.
-        if byte >> 6 != 2 {
-            cannot |= Label::Rtp.bit();
-        }
-        // SIP: CR or LF before the start line, a status line or a method's initial.
-        if !matches!(
-            byte,
+/// Every payload signature. A label none of them confirms on a transport has no signature
+/// there: nothing confirms or contradicts it.
+const SIGNATURES: [Descriptor; 9] = [
+    // RTP and RTCP: version 2. An RTCP packet on an RTP range counts as RTP.
+    Descriptor {
+        bit: Label::Rtp.bit(),
+        udp: true,
+        tcp: false,
+        first: byte_set!(|b| b >> 6 == 2),
+        check: |p, n, _| signature::rtp(p, n),
+    },
+    Descriptor {
+        bit: Label::Rtp.bit(),
+        udp: true,
+        tcp: false,
+        first: byte_set!(|b| b >> 6 == 2),
+        check: |p, n, _| signature::rtcp(p, n),
+    },
+    // SIP: CR or LF before the start line, a status line or a method's initial.
+    Descriptor {
+        bit: Label::Sip.bit(),
+        udp: true,
+        tcp: true,
+        first: byte_set!(|b| matches!(
+            b,
             b'\r'
                 | b'\n'
                 | b'S'
@@ -69,32 +87,110 @@ const FIRST_BYTE: [u16; 256] = {
                 | b'N'
                 | b'M'
                 | b'U'
-        ) {
-            cannot |= Label::Sip.bit();
+        )),
+        check: |p, n, _| signature::sip(p, n),
+    },
+    // UDPTL starts with a sequence number: any byte.
+    Descriptor {
+        bit: Label::T38.bit(),
+        udp: true,
+        tcp: false,
+        first: byte_set!(|_b| true),
+        check: |p, n, _| signature::udptl(p, n),
+    },
+    // H.225 in TPKT version 3.
+    Descriptor {
+        bit: Label::H323.bit(),
+        udp: false,
+        tcp: true,
+        first: byte_set!(|b| b == 3),
+        check: |p, n, _| signature::h225(p, n),
+    },
+    // LDAP: a BER SEQUENCE.
+    Descriptor {
+        bit: Label::Ldap.bit(),
+        udp: true,
+        tcp: true,
+        first: byte_set!(|b| b == 0x30),
+        check: signature::ldap,
+    },
+    // NTP: version 1-4, mode 1-7.
+    Descriptor {
+        bit: Label::Ntp.bit(),
+        udp: true,
+        tcp: false,
+        first: byte_set!(|b| matches!((b >> 3) & 0x07, 1..=4) && b & 0x07 != 0),
+        check: |p, n, _| signature::ntp(p, n),
+    },
+    // FTP: a reply code's first digit, or a command's first letter.
+    Descriptor {
+        bit: Label::Ftp.bit(),
+        udp: false,
+        tcp: true,
+        first: byte_set!(|b| matches!(b, b'1'..=b'5' | b'a'..=b'z' | b'A'..=b'Z')),
+        check: |p, n, _| signature::ftp(p, n),
+    },
+    // A TLS record header, content types 20-24, on the ports the matrix marks as TLS.
+    Descriptor {
+        bit: TLS,
+        udp: true,
+        tcp: true,
+        first: byte_set!(|b| matches!(b, 20..=24)),
+        check: |p, n, _| signature::tls(p, n),
+    },
+];
+
+/// The labels without a signature on `transport`.
+const fn unsigned_on(transport: Transport) -> u16 {
+    let mut labels = 0;
+    let mut i = 0;
+    while i < Label::ALL.len() {
+        labels |= Label::ALL[i].bit();
+        i += 1;
+    }
+    let mut i = 0;
+    while i < SIGNATURES.len() {
+        let runs = match transport {
+            Transport::Udp => SIGNATURES[i].udp,
+            Transport::Tcp => SIGNATURES[i].tcp,
+        };
+        if runs {
+            labels &= !SIGNATURES[i].bit;
         }
-        // TPKT version 3.
-        if byte != 3 {
-            cannot |= Label::H323.bit();
+        i += 1;
+    }
+    labels
+}
+
+/// The labels without a signature, by [`Transport`] discriminant.
+const UNSIGNED: [u16; 2] = {
+    let mut unsigned = [0; 2];
+    unsigned[Transport::Udp as usize] = unsigned_on(Transport::Udp);
+    unsigned[Transport::Tcp as usize] = unsigned_on(Transport::Tcp);
+    unsigned
+};
+
+/// The signatures of RTP, SIP and T.38.
+const MEDIA_AND_SIP: u16 = Label::Rtp.bit() | Label::Sip.bit() | Label::T38.bit();
+
+/// For each first payload byte, the signatures (label bits and [`TLS`]) that can match a
+/// payload starting with it: those of [`SIGNATURES`] whose first bytes hold it; every other
+/// bit is set. A signature outside the mask fails on its first byte, so the table settles most
+/// of them with one load.
+const FIRST_BYTE: [u16; 256] = {
+    let mut table = [u16::MAX; 256];
+    let mut b = 0;
+    while b < 256 {
+        let (mut bits, mut can) = (0, 0);
+        let mut i = 0;
+        while i < SIGNATURES.len() {
+            bits |= SIGNATURES[i].bit;
+            if SIGNATURES[i].first[b] {
+                can |= SIGNATURES[i].bit;
+            }
+            i += 1;
         }
-        // A BER SEQUENCE.
-        if byte != 0x30 {
-            cannot |= Label::Ldap.bit();
-        }
-        // NTP: version 1-4, mode 1-7.
-        let version = (byte >> 3) & 0x07;
-        if version < 1 || version > 4 || byte & 0x07 == 0 {
-            cannot |= Label::Ntp.bit();
-        }
-        // FTP: a reply code's first digit, or a command's first letter.
-        if !matches!(byte, b'1'..=b'5' | b'a'..=b'z' | b'A'..=b'Z') {
-            cannot |= Label::Ftp.bit();
-        }
-        // TLS content types 20-24.
-        if byte < 20 || byte > 24 {
-            cannot |= TLS;
-        }
-        // UDPTL starts with a sequence number: any byte.
-        table[b] = !cannot;
+        table[b] = !(bits & !can);
         b += 1;
     }
     table
@@ -558,26 +654,22 @@ fn unclassified_reason(neutral: u16, dst: &[HotEntry], src: &[HotEntry]) -> Reas
 
 #[cfg(test)]
 mod tests {
-    use super::{FIRST_BYTE, TLS};
-    use crate::{signature, Label};
+    use super::{Signatures, FIRST_BYTE, SIGNATURES, TLS};
+    use crate::{Label, Packet, Transport};
     use proptest::prelude::*;
 
-    type Check = fn(&[u8], usize) -> bool;
-
-    /// Every signature with the bit [`FIRST_BYTE`] gives it.
-    fn signatures() -> [(u16, Check); 9] {
-        [
-            (Label::Rtp.bit(), signature::rtp),
-            (Label::Rtp.bit(), signature::rtcp),
-            (Label::Sip.bit(), signature::sip),
-            (Label::T38.bit(), signature::udptl),
-            (Label::H323.bit(), signature::h225),
-            (Label::Ldap.bit(), |p, n| signature::ldap(p, n, true)),
-            (Label::Ntp.bit(), signature::ntp),
-            (Label::Ftp.bit(), signature::ftp),
-            (TLS, signature::tls),
-        ]
-    }
+    /// Payloads of the real protocols, to start generated ones with.
+    const STARTS: [&[u8]; 9] = [
+        b"",
+        b"\x80\x00\x12\x34\x00\x00\x00\xa0\xde\xad\xbe\xef",
+        b"\x81\xc8\x00\x06\xde\xad\xbe\xef",
+        b"INVITE sip:1@h SIP/2.0\r\n",
+        b"\x03\x00\x00\x10\x08\x02\x00\x01",
+        b"\x30\x0c\x02\x01\x01\x60\x07",
+        b"\x23\x00",
+        b"USER anonymous\r\n",
+        b"\x16\x03\x01\x00\x05",
+    ];
 
     proptest! {
         #[test]
@@ -591,11 +683,36 @@ mod tests {
             let mut payload = vec![first];
             payload.extend_from_slice(&rest);
             payload.extend_from_slice(tail);
-            for (bit, check) in signatures() {
-                if check(&payload, payload.len()) {
-                    prop_assert!(FIRST_BYTE[usize::from(first)] & bit != 0, "{bit:#x} {payload:?}");
+            for d in &SIGNATURES {
+                for datagram in [true, false] {
+                    if (d.check)(&payload, payload.len(), datagram) {
+                        prop_assert!(d.first[usize::from(first)], "{:#x} {payload:?}", d.bit);
+                        prop_assert!(FIRST_BYTE[usize::from(first)] & d.bit != 0, "{:#x} {payload:?}", d.bit);
+                    }
                 }
             }
+        }
+
+        #[test]
+        fn run_confirms_what_the_checks_of_the_table_match(
+            start in prop::sample::select(STARTS.to_vec()),
+            rest in prop::collection::vec(any::<u8>(), 0..48),
+            cut in any::<prop::sample::Index>(),
+            udp in any::<bool>(),
+        ) {
+            let mut payload = start.to_vec();
+            payload.extend_from_slice(&rest);
+            payload.truncate(cut.index(payload.len() + 1));
+            let transport = if udp { Transport::Udp } else { Transport::Tcp };
+            let packet = Packet::new(transport, 1000, 2000, &payload);
+            let mut signatures = Signatures::new(&packet);
+            signatures.evaluate(u16::MAX);
+            let expected = SIGNATURES
+                .iter()
+                .filter(|d| if udp { d.udp } else { d.tcp })
+                .filter(|d| (d.check)(&payload, payload.len(), udp))
+                .fold(0, |mask, d| mask | d.bit);
+            prop_assert_eq!(signatures.confirmed, expected, "{:?} {:?}", transport, payload);
         }
     }
 
