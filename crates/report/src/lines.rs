@@ -260,54 +260,49 @@ impl<'a> FlowLine<'a> {
     }
 }
 
-/// A [`Sink`] that writes a line per packet and ignores flows. The first write error stops
-/// the writing and is kept for [`PacketWriter::finish`].
+/// Lines in one format to one output: the CSV header first when asked, then every line; the
+/// first write error stops the writing and is kept for [`LineWriter::finish`].
 #[derive(Debug)]
-pub struct PacketWriter<W: Write> {
+struct LineWriter<W: Write> {
     out: W,
-    file: Option<String>,
     format: Format,
     line: String,
     error: Option<io::Error>,
 }
 
-impl<W: Write> PacketWriter<W> {
-    /// Writes to `out` in `format`; the CSV header first when `header`.
-    pub fn new(mut out: W, format: Format, header: bool) -> PacketWriter<W> {
-        let error = if header && format == Format::Csv {
-            writeln!(out, "{}", PacketLine::CSV_HEADER).err()
-        } else {
-            None
+impl<W: Write> LineWriter<W> {
+    fn new(mut out: W, format: Format, csv_header: Option<&str>) -> LineWriter<W> {
+        let error = match csv_header {
+            Some(header) if format == Format::Csv => writeln!(out, "{header}").err(),
+            _ => None,
         };
-        PacketWriter {
+        LineWriter {
             out,
-            file: None,
             format,
             line: String::with_capacity(512),
             error,
         }
     }
 
-    /// Writes the packets of `file` to `out` in `format`, each line naming the file (for the
-    /// lines of several files in one output); the CSV header, with its `file` column, first
-    /// when `header`.
-    pub fn with_file(mut out: W, file: &str, format: Format, header: bool) -> PacketWriter<W> {
-        let error = if header && format == Format::Csv {
-            writeln!(out, "{}", PacketLine::CSV_HEADER_WITH_FILE).err()
-        } else {
-            None
-        };
-        PacketWriter {
-            out,
-            file: Some(file.to_owned()),
-            format,
-            line: String::with_capacity(512),
-            error,
+    /// Writes `line` as JSON, or as the CSV `csv` appends.
+    fn write<L: Serialize>(&mut self, line: &L, csv: impl FnOnce(&L, &mut String)) {
+        if self.error.is_some() {
+            return;
         }
+        let result = match self.format {
+            Format::Json => serde_json::to_writer(&mut self.out, line)
+                .map_err(io::Error::from)
+                .and_then(|()| self.out.write_all(b"\n")),
+            Format::Csv => {
+                self.line.clear();
+                csv(line, &mut self.line);
+                self.out.write_all(self.line.as_bytes())
+            }
+        };
+        self.error = result.err();
     }
 
-    /// The writer back, or the first write error.
-    pub fn finish(self) -> io::Result<W> {
+    fn finish(self) -> io::Result<W> {
         match self.error {
             Some(error) => Err(error),
             None => Ok(self.out),
@@ -315,24 +310,48 @@ impl<W: Write> PacketWriter<W> {
     }
 }
 
+/// A [`Sink`] that writes a line per packet and ignores flows. The first write error stops
+/// the writing and is kept for [`PacketWriter::finish`].
+#[derive(Debug)]
+pub struct PacketWriter<W: Write> {
+    lines: LineWriter<W>,
+    file: Option<String>,
+}
+
+impl<W: Write> PacketWriter<W> {
+    /// Writes to `out` in `format`; the CSV header first when `header`.
+    pub fn new(out: W, format: Format, header: bool) -> PacketWriter<W> {
+        PacketWriter {
+            lines: LineWriter::new(out, format, header.then_some(PacketLine::CSV_HEADER)),
+            file: None,
+        }
+    }
+
+    /// Writes the packets of `file` to `out` in `format`, each line naming the file (for the
+    /// lines of several files in one output); the CSV header, with its `file` column, first
+    /// when `header`.
+    pub fn with_file(out: W, file: &str, format: Format, header: bool) -> PacketWriter<W> {
+        PacketWriter {
+            lines: LineWriter::new(
+                out,
+                format,
+                header.then_some(PacketLine::CSV_HEADER_WITH_FILE),
+            ),
+            file: Some(file.to_owned()),
+        }
+    }
+
+    /// The writer back, or the first write error.
+    pub fn finish(self) -> io::Result<W> {
+        self.lines.finish()
+    }
+}
+
 impl<W: Write> Sink for PacketWriter<W> {
     fn packet(&mut self, packet: &PacketVerdict) {
-        if self.error.is_some() {
-            return;
-        }
         let mut line = PacketLine::new(packet);
         line.file = self.file.as_deref();
-        let result = match self.format {
-            Format::Json => serde_json::to_writer(&mut self.out, &line)
-                .map_err(io::Error::from)
-                .and_then(|()| self.out.write_all(b"\n")),
-            Format::Csv => {
-                self.line.clear();
-                line.csv(&mut self.line);
-                self.out.write_all(self.line.as_bytes())
-            }
-        };
-        self.error = result.err();
+        self.lines.write(&line, PacketLine::csv);
     }
 
     fn flow(&mut self, _: &FlowRecord) {}
@@ -341,36 +360,22 @@ impl<W: Write> Sink for PacketWriter<W> {
 /// A [`Sink`] that writes a line per flow as each ends, and ignores packets.
 #[derive(Debug)]
 pub struct FlowWriter<W: Write> {
-    out: W,
+    lines: LineWriter<W>,
     file: String,
-    format: Format,
-    line: String,
-    error: Option<io::Error>,
 }
 
 impl<W: Write> FlowWriter<W> {
     /// Writes the flows of `file` to `out` in `format`; the CSV header first when `header`.
-    pub fn new(mut out: W, file: &str, format: Format, header: bool) -> FlowWriter<W> {
-        let error = if header && format == Format::Csv {
-            writeln!(out, "{}", FlowLine::CSV_HEADER).err()
-        } else {
-            None
-        };
+    pub fn new(out: W, file: &str, format: Format, header: bool) -> FlowWriter<W> {
         FlowWriter {
-            out,
+            lines: LineWriter::new(out, format, header.then_some(FlowLine::CSV_HEADER)),
             file: file.to_owned(),
-            format,
-            line: String::with_capacity(256),
-            error,
         }
     }
 
     /// The writer back, or the first write error.
     pub fn finish(self) -> io::Result<W> {
-        match self.error {
-            Some(error) => Err(error),
-            None => Ok(self.out),
-        }
+        self.lines.finish()
     }
 }
 
@@ -378,20 +383,7 @@ impl<W: Write> Sink for FlowWriter<W> {
     fn packet(&mut self, _: &PacketVerdict) {}
 
     fn flow(&mut self, flow: &FlowRecord) {
-        if self.error.is_some() {
-            return;
-        }
         let line = FlowLine::new(&self.file, flow);
-        let result = match self.format {
-            Format::Json => serde_json::to_writer(&mut self.out, &line)
-                .map_err(io::Error::from)
-                .and_then(|()| self.out.write_all(b"\n")),
-            Format::Csv => {
-                self.line.clear();
-                line.csv(&mut self.line);
-                self.out.write_all(self.line.as_bytes())
-            }
-        };
-        self.error = result.err();
+        self.lines.write(&line, FlowLine::csv);
     }
 }
