@@ -104,45 +104,30 @@ fn flow_group(c: &mut Criterion) {
             (labels, flows.len())
         })
     });
-    group.bench_function("tracker", |b| {
-        // As the summary runs it: counts need no capture order.
-        let mut config = Config::default();
-        config.ordered = false;
-        let mut tracker = Tracker::new(Classifier::swyxware_2013(), config);
-        b.iter(|| {
-            let mut sink = Counting::default();
-            for (i, frame) in frames.iter().enumerate() {
-                let result = classify(black_box(frame));
-                tracker.push(
-                    i as u64,
-                    i as u64 * STEP_NS,
-                    frame.len() as u32,
-                    &result,
-                    &mut sink,
-                );
-            }
-            tracker.finish(&mut sink);
-            (sink.labels, sink.flows, sink.bytes)
-        })
-    });
-    group.bench_function("tracker_in_capture_order", |b| {
-        let mut tracker = Tracker::new(Classifier::swyxware_2013(), Config::default());
-        b.iter(|| {
-            let mut sink = Counting::default();
-            for (i, frame) in frames.iter().enumerate() {
-                let result = classify(black_box(frame));
-                tracker.push(
-                    i as u64,
-                    i as u64 * STEP_NS,
-                    frame.len() as u32,
-                    &result,
-                    &mut sink,
-                );
-            }
-            tracker.finish(&mut sink);
-            (sink.labels, sink.flows, sink.bytes)
-        })
-    });
+    // The tracker as the summary runs it (counts need no capture order), and as `--packets`
+    // does (in capture order).
+    for (name, ordered) in [("tracker", false), ("tracker_in_capture_order", true)] {
+        group.bench_function(name, |b| {
+            let mut config = Config::default();
+            config.ordered = ordered;
+            let mut tracker = Tracker::new(Classifier::swyxware_2013(), config);
+            b.iter(|| {
+                let mut sink = Counting::default();
+                for (i, frame) in frames.iter().enumerate() {
+                    let result = classify(black_box(frame));
+                    tracker.push(
+                        i as u64,
+                        i as u64 * STEP_NS,
+                        frame.len() as u32,
+                        &result,
+                        &mut sink,
+                    );
+                }
+                tracker.finish(&mut sink);
+                (sink.labels, sink.flows, sink.bytes)
+            })
+        });
+    }
     group.finish();
 }
 

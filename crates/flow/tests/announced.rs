@@ -10,21 +10,7 @@ const GATE: [u8; 4] = [10, 1, 1, 11];
 const FAX: [u8; 4] = [10, 1, 1, 12];
 
 fn track(frames: &[Vec<u8>]) -> Collect {
-    let mut tracker = Tracker::new(Classifier::swyxware_2013(), Config::default());
-    let mut out = Collect::default();
-    for (i, frame) in frames.iter().enumerate() {
-        let time = i as u64 * 20_000_000;
-        tracker.push(
-            i as u64,
-            time,
-            frame.len() as u32,
-            &classify(frame),
-            &mut out,
-        );
-    }
-    tracker.finish(&mut out);
-    assert_eq!(out.packets.len(), frames.len());
-    out
+    Collect::track(Config::default(), frames, 20_000_000)
 }
 
 fn udp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, body: Vec<u8>) -> Vec<u8> {
@@ -48,6 +34,18 @@ fn sip_with_sdp(start: &str, call_id: &str, cseq: &str, addr: [u8; 4], media: &[
     .into_bytes()
 }
 
+/// The SwyxServer's INVITE to SwyxGate (UDP 5060) in dialog `call_id`, offering `media`.
+fn fax_offer(call_id: &str, cseq: &str, media: &str) -> Vec<u8> {
+    let start = "INVITE sip:fax@10.1.1.11 SIP/2.0";
+    udp(
+        SWYX_SERVER,
+        GATE,
+        5060,
+        5060,
+        sip_with_sdp(start, call_id, cseq, SWYX_SERVER, &[media]),
+    )
+}
+
 fn sip_without_body(start: &str, call_id: &str, cseq: &str) -> Vec<u8> {
     format!(
         "{start}\r\nVia: SIP/2.0/UDP 10.1.1.10:5060;branch=z9hG4bK2\r\nFrom: <sip:a@x>;tag=1\r\n\
@@ -59,19 +57,7 @@ fn sip_without_body(start: &str, call_id: &str, cseq: &str) -> Vec<u8> {
 #[test]
 fn t38_that_sdp_announced_on_broad_rows_is_signalled_t38() {
     // The SwyxServer offers T.38 on 30000 (SwyxDect 800's RTP range: no row has T.38 there).
-    let mut frames = vec![udp(
-        SWYX_SERVER,
-        GATE,
-        5060,
-        5060,
-        sip_with_sdp(
-            "INVITE sip:fax@10.1.1.11 SIP/2.0",
-            "fax-1",
-            "2 INVITE",
-            SWYX_SERVER,
-            &["m=image 30000 udptl t38"],
-        ),
-    )];
+    let mut frames = vec![fax_offer("fax-1", "2 INVITE", "m=image 30000 udptl t38")];
     for seq in 0..20 {
         frames.push(udp(GATE, SWYX_SERVER, 20000, 30000, payload::udptl(seq)));
     }
@@ -113,19 +99,7 @@ fn t38_that_sdp_announced_on_broad_rows_is_signalled_t38() {
 #[test]
 fn an_announced_port_whose_packets_are_rtp_carries_rtp() {
     // T.38 offered on 30000, declined; the media there stays G.711 RTP.
-    let mut frames = vec![udp(
-        SWYX_SERVER,
-        GATE,
-        5060,
-        5060,
-        sip_with_sdp(
-            "INVITE sip:fax@10.1.1.11 SIP/2.0",
-            "fax-2",
-            "3 INVITE",
-            SWYX_SERVER,
-            &["m=image 30000 udptl t38"],
-        ),
-    )];
+    let mut frames = vec![fax_offer("fax-2", "3 INVITE", "m=image 30000 udptl t38")];
     for seq in 0..20 {
         frames.push(udp(
             GATE,
@@ -147,19 +121,7 @@ fn an_announced_port_whose_packets_are_rtp_carries_rtp() {
 
 #[test]
 fn a_port_announced_for_media_whose_packets_are_neither_is_not_labelled() {
-    let mut frames = vec![udp(
-        SWYX_SERVER,
-        GATE,
-        5060,
-        5060,
-        sip_with_sdp(
-            "INVITE sip:fax@10.1.1.11 SIP/2.0",
-            "fax-3",
-            "1 INVITE",
-            SWYX_SERVER,
-            &["m=audio 30000 RTP/AVP 8"],
-        ),
-    )];
+    let mut frames = vec![fax_offer("fax-3", "1 INVITE", "m=audio 30000 RTP/AVP 8")];
     frames.push(udp(GATE, SWYX_SERVER, 20000, 30000, payload::dns_query()));
     let out = track(&frames);
     assert_eq!(out.packets[1].verdict.label(), None);
@@ -168,19 +130,7 @@ fn a_port_announced_for_media_whose_packets_are_neither_is_not_labelled() {
 #[test]
 fn bye_ends_the_dialogs_announcements() {
     let mut frames = vec![
-        udp(
-            SWYX_SERVER,
-            GATE,
-            5060,
-            5060,
-            sip_with_sdp(
-                "INVITE sip:fax@10.1.1.11 SIP/2.0",
-                "fax-4",
-                "1 INVITE",
-                SWYX_SERVER,
-                &["m=image 30000 udptl t38"],
-            ),
-        ),
+        fax_offer("fax-4", "1 INVITE", "m=image 30000 udptl t38"),
         udp(
             GATE,
             SWYX_SERVER,
@@ -199,33 +149,9 @@ fn bye_ends_the_dialogs_announcements() {
 #[test]
 fn a_later_offer_of_the_same_side_replaces_the_earlier() {
     let mut frames = vec![
-        udp(
-            SWYX_SERVER,
-            GATE,
-            5060,
-            5060,
-            sip_with_sdp(
-                "INVITE sip:fax@10.1.1.11 SIP/2.0",
-                "fax-5",
-                "1 INVITE",
-                SWYX_SERVER,
-                &["m=image 30000 udptl t38"],
-            ),
-        ),
+        fax_offer("fax-5", "1 INVITE", "m=image 30000 udptl t38"),
         // The re-INVITE moves the fax to 30002.
-        udp(
-            SWYX_SERVER,
-            GATE,
-            5060,
-            5060,
-            sip_with_sdp(
-                "INVITE sip:fax@10.1.1.11 SIP/2.0",
-                "fax-5",
-                "2 INVITE",
-                SWYX_SERVER,
-                &["m=image 30002 udptl t38"],
-            ),
-        ),
+        fax_offer("fax-5", "2 INVITE", "m=image 30002 udptl t38"),
     ];
     for seq in 0..4 {
         frames.push(udp(GATE, SWYX_SERVER, 20000, 30000, payload::udptl(seq)));
@@ -447,19 +373,7 @@ fn a_sip_message_over_the_stream_buffer_is_skipped_and_the_flow_goes_on() {
 #[test]
 fn hosts_acquire_the_roles_of_their_confirmed_and_announced_flows() {
     let frames = [
-        udp(
-            SWYX_SERVER,
-            GATE,
-            5060,
-            5060,
-            sip_with_sdp(
-                "INVITE sip:fax@10.1.1.11 SIP/2.0",
-                "roles-1",
-                "1 INVITE",
-                SWYX_SERVER,
-                &["m=image 30000 udptl t38"],
-            ),
-        ),
+        fax_offer("roles-1", "1 INVITE", "m=image 30000 udptl t38"),
         udp(GATE, SWYX_SERVER, 20000, 30000, payload::udptl(1)),
     ];
     let mut tracker = Tracker::swyxware_2013();

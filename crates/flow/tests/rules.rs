@@ -8,30 +8,9 @@ const PC: [u8; 4] = [10, 1, 1, 20];
 const SERVER: [u8; 4] = [10, 1, 1, 10];
 const OTHER: [u8; 4] = [192, 0, 2, 7];
 
-/// Runs `frames` (Ethernet, one every `step_ms`) through a tracker with `config`.
+/// `frames` through a tracker with `config`, one every `step_ms`.
 fn track_with(config: Config, frames: &[Vec<u8>], step_ms: u64) -> Collect {
-    let mut tracker = Tracker::new(swyx_classify::Classifier::swyxware_2013(), config);
-    let mut out = Collect::default();
-    for (i, frame) in frames.iter().enumerate() {
-        let time = i as u64 * step_ms * 1_000_000;
-        tracker.push(
-            i as u64,
-            time,
-            frame.len() as u32,
-            &classify(frame),
-            &mut out,
-        );
-    }
-    tracker.finish(&mut out);
-    assert_eq!(
-        out.packets.len(),
-        frames.len(),
-        "every packet handed out once"
-    );
-    for (i, packet) in out.packets.iter().enumerate() {
-        assert_eq!(packet.index, i as u64, "in capture order");
-    }
-    out
+    Collect::track(config, frames, step_ms * 1_000_000)
 }
 
 fn track(frames: &[Vec<u8>]) -> Collect {

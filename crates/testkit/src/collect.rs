@@ -1,6 +1,7 @@
 //! A [`Sink`] that keeps everything the flow tracker hands out, for tests.
 
-use swyx_flow::{FlowRecord, PacketVerdict, Sink};
+use swyx_classify::{classify, Classifier};
+use swyx_flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
 
 /// Every packet verdict and flow row the tracker handed out, in the order it did.
 ///
@@ -31,5 +32,34 @@ impl Sink for Collect {
 
     fn flow(&mut self, flow: &FlowRecord) {
         self.flows.push(*flow);
+    }
+}
+
+impl Collect {
+    /// `frames` (Ethernet, one every `step_ns` of capture time) through a tracker with
+    /// `config`, to its end; checks that every packet came out once, in capture order.
+    pub fn track(config: Config, frames: &[Vec<u8>], step_ns: u64) -> Collect {
+        let mut tracker = Tracker::new(Classifier::swyxware_2013(), config);
+        let mut out = Collect::default();
+        for (i, frame) in frames.iter().enumerate() {
+            let time = i as u64 * step_ns;
+            tracker.push(
+                i as u64,
+                time,
+                frame.len() as u32,
+                &classify(frame),
+                &mut out,
+            );
+        }
+        tracker.finish(&mut out);
+        assert_eq!(
+            out.packets.len(),
+            frames.len(),
+            "every packet handed out once"
+        );
+        for (i, packet) in out.packets.iter().enumerate() {
+            assert_eq!(packet.index, i as u64, "in capture order");
+        }
+        out
     }
 }
