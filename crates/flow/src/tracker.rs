@@ -793,7 +793,9 @@ impl<'t> Tracker<'t> {
         if let Some(record) = split {
             self.split_span(slot, record, from_lo, (time_ns, index, wire_len), sink);
         }
-        self.read_signalling(flow_id, flow_decided, &packet, &own, from_lo);
+        // The sender's address as the key holds it: no second decoding of the packet's.
+        let src = key.raw_end(from_lo).0;
+        self.read_signalling(flow_id, flow_decided, &packet, &own, from_lo, src);
         if let Some(how) = settle {
             self.settle(slot, how);
         }
@@ -944,6 +946,7 @@ impl<'t> Tracker<'t> {
         packet: &Packet<'_>,
         own: &Own,
         from_lo: bool,
+        src: u128,
     ) {
         let tcp = packet.transport == Transport::Tcp;
         if tcp && !packet.payload.is_empty() {
@@ -959,15 +962,12 @@ impl<'t> Tracker<'t> {
                     component: announcer,
                     dialog: d.component,
                 };
-                return self.read_sip_stream(flow_id, packet, sender, from_lo, own);
+                return self.read_sip_stream(flow_id, packet, sender, from_lo, own, src);
             }
         }
         let decision = match own {
             Own::Narrow(d) | Own::Staged(d) if d.evidence == Evidence::Confirmed => *d,
             _ => return,
-        };
-        let Some(src) = packet.src_ip().map(raw_addr) else {
-            return;
         };
         match decision.label {
             Label::Sip if !tcp => {
@@ -1026,10 +1026,8 @@ impl<'t> Tracker<'t> {
         announcer: Sender,
         from_lo: bool,
         own: &Own,
+        src: u128,
     ) {
-        let Some(src) = packet.src_ip().map(raw_addr) else {
-            return;
-        };
         let starts_message = matches!(own, Own::Narrow(d) | Own::Staged(d)
             if d.label == Label::Sip && d.evidence == Evidence::Confirmed);
         let key = (flow_id, from_lo);
