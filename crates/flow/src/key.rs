@@ -126,6 +126,15 @@ impl FlowKey {
     }
 }
 
+/// An address of 4 or 16 bytes as the keys hold it.
+pub(crate) fn raw_slice(addr: &[u8]) -> Option<u128> {
+    match addr.len() {
+        4 => v4(addr),
+        16 => v6(addr),
+        _ => None,
+    }
+}
+
 #[inline]
 fn v4(addr: &[u8]) -> Option<u128> {
     Some(u128::from(u32::from_be_bytes(*addr.first_chunk::<4>()?)) << 96)

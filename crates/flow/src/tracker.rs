@@ -10,7 +10,7 @@ use swyx_classify::{
 use crate::config::Config;
 use crate::expect::{Expectation, Expectations, Place};
 use crate::hosts::{Hosts, Roles};
-use crate::key::{raw_addr, FlowKey};
+use crate::key::{raw_addr, raw_slice, FlowKey};
 use crate::signalling::ftp::parse_ftp_line;
 use crate::signalling::sip::{parse_message, Framing, Method, Parse, SipMessage, StartLine};
 use crate::staging::Staging;
@@ -1541,14 +1541,9 @@ type FirstFragment = (u32, u64, bool, u64);
 
 /// What identifies a fragment's datagram, as the fragment table keys it.
 fn datagram(fragment: &Fragment<'_>) -> Option<Datagram> {
-    let raw = |addr: &[u8]| match addr.len() {
-        4 => Some(u128::from(u32::from_be_bytes(addr.try_into().ok()?)) << 96),
-        16 => Some(u128::from_be_bytes(addr.try_into().ok()?)),
-        _ => None,
-    };
     Some((
-        raw(fragment.src_addr)?,
-        raw(fragment.dst_addr)?,
+        raw_slice(fragment.src_addr)?,
+        raw_slice(fragment.dst_addr)?,
         fragment.protocol,
         fragment.id,
     ))
