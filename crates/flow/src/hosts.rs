@@ -1,14 +1,17 @@
 //! Host roles: the SwyxWare components each address was seen acting as.
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::IpAddr;
 
 use hashbrown::HashMap;
 use swyx_classify::Component;
+
+use crate::key::ip_of;
 
 /// The components one host was seen acting as.
 ///
 /// ```
 /// use swyx_classify::Component;
+use crate::key::ip_of;
 /// use swyx_flow::Roles;
 /// let roles = Roles::default().with(Component::SwyxServer);
 /// assert!(roles.contains(Component::SwyxServer));
@@ -81,13 +84,8 @@ impl Hosts {
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (IpAddr, Roles)> + '_ {
-        self.map.iter().map(|(&(addr, v6), &roles)| {
-            let ip = if v6 {
-                IpAddr::V6(Ipv6Addr::from(addr))
-            } else {
-                IpAddr::V4(Ipv4Addr::from((addr >> 96) as u32))
-            };
-            (ip, roles)
-        })
+        self.map
+            .iter()
+            .map(|(&(addr, v6), &roles)| (ip_of(addr, v6), roles))
     }
 }

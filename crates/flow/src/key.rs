@@ -103,11 +103,7 @@ impl FlowKey {
     }
 
     fn addr(&self, raw: u128) -> IpAddr {
-        if self.kind & V6 != 0 {
-            IpAddr::V6(Ipv6Addr::from(raw))
-        } else {
-            IpAddr::V4(Ipv4Addr::from((raw >> 96) as u32))
-        }
+        ip_of(raw, self.kind & V6 != 0)
     }
 
     /// The low end (`true`) or the high end.
@@ -143,6 +139,15 @@ fn v4(addr: &[u8]) -> Option<u128> {
 #[inline]
 fn v6(addr: &[u8]) -> Option<u128> {
     Some(u128::from_be_bytes(*addr.first_chunk::<16>()?))
+}
+
+/// The address a key holds as `raw` (IPv6 when `v6`).
+pub(crate) fn ip_of(raw: u128, v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::from(raw))
+    } else {
+        IpAddr::V4(Ipv4Addr::from((raw >> 96) as u32))
+    }
 }
 
 /// An address as the keys hold it.
