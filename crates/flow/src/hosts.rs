@@ -11,7 +11,6 @@ use crate::key::ip_of;
 ///
 /// ```
 /// use swyx_classify::Component;
-use crate::key::ip_of;
 /// use swyx_flow::Roles;
 /// let roles = Roles::default().with(Component::SwyxServer);
 /// assert!(roles.contains(Component::SwyxServer));
