@@ -568,13 +568,22 @@ fn pcap_files() -> Vec<(&'static str, Vec<u8>)> {
 fn matrix_files() -> Vec<(&'static str, String)> {
     let shipped = Matrix::SWYXWARE_2013.to_string();
     let moved_rtp = shipped
-        .replace("param RTPFirstPort = 51000", "param RTPFirstPort = 40000")
-        .replace("param RTPLastPort = 51499", "param RTPLastPort = 40499");
-    let small_units = shipped
-        .replace("param Channels6xxx = 30", "param Channels6xxx = 4")
         .replace(
-            "param MediaPackChannels = 24",
-            "param MediaPackChannels = 2",
+            "param swyx_server.RTPFirstPort = 51000",
+            "param swyx_server.RTPFirstPort = 40000",
+        )
+        .replace(
+            "param swyx_server.RTPLastPort = 51499",
+            "param swyx_server.RTPLastPort = 40499",
+        );
+    let small_units = shipped
+        .replace(
+            "param swyx_connect_6xxx.Channels = 30",
+            "param swyx_connect_6xxx.Channels = 4",
+        )
+        .replace(
+            "param media_pack.Channels = 24",
+            "param media_pack.Channels = 2",
         );
     let minimal = "matrix minimal\ncomponent swyx_it\n\
                    row VisualContacts | LDAP | ldap | udp+tcp | connects 712 | | destination 712\n"

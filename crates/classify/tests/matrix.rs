@@ -168,7 +168,10 @@ fn parametric_rows_follow_their_formula() {
     for channels in [1i64, 2, 4, 8, 30, 60] {
         let matrix = Matrix::parse_with(
             Matrix::SWYXWARE_2013,
-            &[("Channels6xxx", channels), ("MediaPackChannels", channels)],
+            &[
+                ("swyx_connect_6xxx.Channels", channels),
+                ("media_pack.Channels", channels),
+            ],
         )
         .expect("valid overrides");
         assert_eq!(
@@ -189,7 +192,7 @@ fn overriding_rtp_first_port_moves_the_servers_rtp_range() {
         &[("RTPFirstPort", 40000), ("RTPLastPort", 40999)],
     )
     .unwrap();
-    assert_eq!(matrix.param("RTPFirstPort"), Some(40000));
+    assert_eq!(matrix.param("swyx_server.RTPFirstPort"), Some(40000));
     let row = &matrix.rows[2];
     assert_eq!(
         (row.component, row.ranges[0].low, row.ranges[0].high),
@@ -203,6 +206,193 @@ fn overriding_an_undeclared_parameter_is_an_error() {
     assert_eq!(
         error.kind,
         MatrixErrorKind::UnknownParam("RtpFirstPort".into())
+    );
+}
+
+/// The parameters the issue of site configuration names, by the document's keys (and this
+/// file's names for the web-interface and manual rows).
+const EXPECTED_PARAMS: &[(&str, i64)] = &[
+    ("swyx_server.RTPFirstPort", 51000),
+    ("swyx_server.RTPLastPort", 51499),
+    ("swyx_server.StandbyPort", 65010),
+    ("swyx_gate.LowerBoundSipPort", 5064),
+    ("swyx_gate.UpperBoundSipPort", 5064),
+    ("link_manager.TcpPortOfLocalSipEndpoint", 65001),
+    ("link_manager.TcpPortOfRemoteSipEndpoint", 65002),
+    ("link_manager.LowerBoundMediaPortUdp", 55000),
+    ("link_manager.UpperBoundMediaPortUdp", 56000),
+    ("conference_manager.LowerBoundSipPort", 5062),
+    ("conference_manager.UpperBoundSipPort", 5062),
+    ("conference_manager.LowerBoundMediaPortUdp", 56000),
+    ("conference_manager.UpperBoundMediaPortUdp", 57000),
+    ("phone_manager.SipCallSignalingPort", 65007),
+    ("swyx_fax_server.LowerBoundSipPort", 61000),
+    ("swyx_fax_server.UpperBoundSipPort", 61000),
+    ("mobile_extension_manager.SipListenerPort", 5070),
+    ("mobile_extension_manager.PortrangeBegin", 50000),
+    ("mobile_extension_manager.PortrangeEnd", 50999),
+    ("swyx_cti_plus.SipCallSignalingPort", 65009),
+    ("swyx_it.SIPListenerPort", 5070),
+    ("swyx_it.PortrangeBegin", 50000),
+    ("swyx_it.PortrangeEnd", 50999),
+    ("swyx_phone_s315.SipPort", 5060),
+    ("swyx_dect_500.SipPort", 5060),
+    ("swyx_connect_6xxx.BaseUDPPort", 6000),
+    ("swyx_connect_6xxx.Channels", 30),
+    ("media_pack.LocalSIPPort", 5060),
+    ("media_pack.BaseUDPPort", 6000),
+    ("media_pack.Channels", 24),
+];
+
+#[test]
+fn every_configurable_row_takes_its_ports_from_its_components_parameters() {
+    let matrix = Matrix::swyxware_2013();
+    for (name, default) in EXPECTED_PARAMS {
+        assert_eq!(matrix.param(name), Some(*default), "parameter {name}");
+    }
+    for row in &matrix.rows {
+        let prefix = format!("{}.", row.component.id());
+        let uses_own = matrix.params.iter().any(|(name, _)| {
+            name.starts_with(&prefix) && matrix.rows_using(name).any(|r| r == row)
+        });
+        assert_eq!(
+            uses_own,
+            !row.configurable_via.is_empty(),
+            "matrix line {}: a row is configurable exactly when it uses its component's parameters \
+             (configurable via {:?}, ports {:?})",
+            row.line,
+            row.configurable_via,
+            row.ports
+        );
+    }
+    for (name, _) in &matrix.params {
+        let (component, _) = name.split_once('.').expect("component.Key");
+        let users: Vec<_> = matrix.rows_using(name).collect();
+        assert!(!users.is_empty(), "parameter {name} is used");
+        assert!(
+            users.iter().all(|row| row.component.id() == component),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn every_parameter_moves_the_ports_of_the_rows_using_it() {
+    let defaults = Matrix::swyxware_2013();
+    for (name, value) in &defaults.params {
+        // One down, or one up for a range's last port that equals its first (SwyxGate's
+        // 5064-5064): one of the two keeps every range valid.
+        let (shifted, moved) = [value - 1, value + 1]
+            .into_iter()
+            .find_map(|v| {
+                Matrix::parse_with(Matrix::SWYXWARE_2013, &[(name.as_str(), v)])
+                    .ok()
+                    .map(|m| (v, m))
+            })
+            .unwrap_or_else(|| panic!("{name}: neither one down nor one up is valid"));
+        for row in defaults.rows_using(name) {
+            let after = &moved
+                .rows
+                .iter()
+                .find(|r| r.line == row.line)
+                .expect("same rows")
+                .ranges;
+            assert_ne!(
+                &row.ranges, after,
+                "{name}={shifted} moves matrix line {}",
+                row.line
+            );
+        }
+        let unused: Vec<_> = defaults
+            .rows
+            .iter()
+            .zip(&moved.rows)
+            .filter(|(before, after)| {
+                before.ranges != after.ranges && !defaults.rows_using(name).any(|r| r == *before)
+            })
+            .map(|(before, _)| before.line)
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "{name} moved rows that do not use it: {unused:?}"
+        );
+    }
+}
+
+#[test]
+fn a_key_without_its_component_names_the_one_parameter_ending_in_it() {
+    let matrix = Matrix::parse_with(Matrix::SWYXWARE_2013, &[("StandbyPort", 65020)]).unwrap();
+    assert_eq!(matrix.param("swyx_server.StandbyPort"), Some(65020));
+    let error =
+        Matrix::parse_with(Matrix::SWYXWARE_2013, &[("LowerBoundSipPort", 5070)]).unwrap_err();
+    let MatrixErrorKind::AmbiguousParam { key, candidates } = &error.kind else {
+        panic!("{error}");
+    };
+    assert_eq!(key, "LowerBoundSipPort");
+    assert_eq!(
+        candidates,
+        &[
+            "swyx_gate.LowerBoundSipPort",
+            "conference_manager.LowerBoundSipPort",
+            "swyx_fax_server.LowerBoundSipPort"
+        ]
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("swyx_fax_server.LowerBoundSipPort"),
+        "{error}"
+    );
+    // A suffix of a name part is not a key: `Port` names nothing.
+    let error = Matrix::parse_with(Matrix::SWYXWARE_2013, &[("Port", 1)]).unwrap_err();
+    assert_eq!(error.kind, MatrixErrorKind::UnknownParam("Port".into()));
+}
+
+#[test]
+fn an_override_that_empties_a_range_is_an_error_naming_it_and_the_row() {
+    let error = Matrix::parse_with(
+        Matrix::SWYXWARE_2013,
+        &[("swyx_gate.UpperBoundSipPort", 5000)],
+    )
+    .unwrap_err();
+    let defaults = Matrix::swyxware_2013();
+    let row = defaults
+        .rows_using("swyx_gate.UpperBoundSipPort")
+        .next()
+        .unwrap();
+    assert_eq!(error.line, row.line);
+    assert!(
+        matches!(error.kind, MatrixErrorKind::BadOverride { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "matrix line {}: with swyx_gate.UpperBoundSipPort=5000: range 5064-5000 is empty \
+             (low above high)",
+            row.line
+        )
+    );
+    for (key, value) in [
+        ("swyx_connect_6xxx.Channels", 0),
+        ("swyx_server.RTPLastPort", 70000),
+        ("swyx_server.RTPFirstPort", -1),
+    ] {
+        let error = Matrix::parse_with(Matrix::SWYXWARE_2013, &[(key, value)]).unwrap_err();
+        assert!(
+            error.to_string().contains(&format!("{key}={value}")),
+            "{error}"
+        );
+        assert!(error.line > 0, "{error}");
+    }
+}
+
+#[test]
+fn a_parameter_name_names_a_known_component() {
+    let error = Matrix::parse("matrix m\nparam swyx_sever.Port = 1\n").unwrap_err();
+    assert_eq!(
+        (error.line, error.kind),
+        (2, MatrixErrorKind::UnknownComponent("swyx_sever".into()))
     );
 }
 
@@ -376,7 +566,7 @@ fn table_lookup_equals_a_scan_of_the_rows_for_every_port() {
         &[
             ("RTPFirstPort", 50500),
             ("RTPLastPort", 52100),
-            ("Channels6xxx", 8),
+            ("swyx_connect_6xxx.Channels", 8),
         ],
     )
     .unwrap();

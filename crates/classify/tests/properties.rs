@@ -166,7 +166,7 @@ proptest! {
     ) {
         let matrix = Matrix::parse_with(Matrix::SWYXWARE_2013, &[
             ("RTPFirstPort", first), ("RTPLastPort", (first + width).min(65535)),
-            ("Channels6xxx", channels), ("MediaPackChannels", media),
+            ("swyx_connect_6xxx.Channels", channels), ("media_pack.Channels", media),
         ]).unwrap();
         let table = OwnedPortTable::build(&matrix).unwrap();
         let classifier = Classifier::new(table.table());

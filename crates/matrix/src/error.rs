@@ -56,6 +56,22 @@ pub enum MatrixErrorKind {
     },
     /// A parameter used before it was declared, or an override of an undeclared parameter.
     UnknownParam(String),
+    /// An override key that several parameters end in (`LowerBoundSipPort`): give the
+    /// component too.
+    AmbiguousParam {
+        /// The key as given.
+        key: String,
+        /// Every parameter it could name.
+        candidates: Vec<String>,
+    },
+    /// Overrides that make a row's ports invalid (an empty or inverted range, a port outside
+    /// 0..=65535); the error's line is the row's.
+    BadOverride {
+        /// The overrides in force, `name=value` joined by `, `.
+        overrides: String,
+        /// What is wrong with the row's ports.
+        problem: Box<MatrixErrorKind>,
+    },
     /// A parameter declared twice.
     DuplicateParam(String),
     /// A `param` line that is not `param Name = integer`.
@@ -112,6 +128,20 @@ impl fmt::Display for MatrixError {
                 write!(f, "range {low}-{high} is empty (low above high)")
             }
             MatrixErrorKind::UnknownParam(name) => write!(f, "unknown parameter `{name}`"),
+            MatrixErrorKind::AmbiguousParam { key, candidates } => write!(
+                f,
+                "parameter `{key}` is ambiguous: it may be {}",
+                candidates.join(", ")
+            ),
+            MatrixErrorKind::BadOverride { overrides, problem } => {
+                let problem = MatrixError {
+                    line: 0,
+                    kind: (**problem).clone(),
+                }
+                .to_string();
+                let problem = problem.strip_prefix("matrix: ").unwrap_or(&problem);
+                write!(f, "with {overrides}: {problem}")
+            }
             MatrixErrorKind::DuplicateParam(name) => {
                 write!(f, "parameter `{name}` is declared twice")
             }

@@ -36,7 +36,7 @@ impl Matrix {
     ///
     /// ```
     /// use swyx_matrix::{Component, Label, Matrix};
-    /// let matrix = Matrix::parse_with(Matrix::SWYXWARE_2013, &[("Channels6xxx", 8)])?;
+    /// let matrix = Matrix::parse_with(Matrix::SWYXWARE_2013, &[("swyx_connect_6xxx.Channels", 8)])?;
     /// let media = matrix.rows.iter()
     ///     .find(|r| r.component == Component::SwyxConnect6xxx && r.labels.contains(Label::Rtp))
     ///     .unwrap();
@@ -49,6 +49,83 @@ impl Matrix {
     /// As [`Matrix::parse`], and [`MatrixErrorKind::UnknownParam`] for an override of a
     /// parameter the file does not declare.
     pub fn parse_with(text: &str, overrides: &[(&str, i64)]) -> Result<Matrix, MatrixError> {
+        if overrides.is_empty() {
+            return Matrix::parse_resolved(text, &[]);
+        }
+        // The file's own values first: they name the parameters the overrides may use.
+        let defaults = Matrix::parse_resolved(text, &[])?;
+        let mut resolved: Vec<(&str, i64)> = Vec::with_capacity(overrides.len());
+        for &(key, value) in overrides {
+            let name = defaults
+                .resolve_param(key)
+                .map_err(|kind| MatrixError { line: 0, kind })?;
+            resolved.push((name, value));
+        }
+        Matrix::parse_resolved(text, &resolved).map_err(|error| blame_override(error, &resolved))
+    }
+
+    /// The full name of parameter `key`: `key` itself when the matrix declares it, else the one
+    /// parameter whose name ends in `.key` (`RTPFirstPort` is `swyx_server.RTPFirstPort`).
+    ///
+    /// ```
+    /// use swyx_matrix::{Matrix, MatrixErrorKind};
+    /// let matrix = Matrix::swyxware_2013();
+    /// assert_eq!(matrix.resolve_param("RTPFirstPort"), Ok("swyx_server.RTPFirstPort"));
+    /// assert_eq!(matrix.resolve_param("swyx_gate.LowerBoundSipPort"), Ok("swyx_gate.LowerBoundSipPort"));
+    /// // Three components have a LowerBoundSipPort.
+    /// assert!(matches!(matrix.resolve_param("LowerBoundSipPort"), Err(MatrixErrorKind::AmbiguousParam { .. })));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`MatrixErrorKind::UnknownParam`] when no parameter has that name,
+    /// [`MatrixErrorKind::AmbiguousParam`] (naming every candidate) when several end in it.
+    pub fn resolve_param(&self, key: &str) -> Result<&str, MatrixErrorKind> {
+        if let Some((name, _)) = self.params.iter().find(|(name, _)| name == key) {
+            return Ok(name);
+        }
+        let mut candidates = self
+            .params
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .filter(|name| {
+                name.len() > key.len()
+                    && name.ends_with(key)
+                    && name.as_bytes()[name.len() - key.len() - 1] == b'.'
+            });
+        match (candidates.next(), candidates.next()) {
+            (Some(name), None) => Ok(name),
+            (None, _) => Err(MatrixErrorKind::UnknownParam(key.to_string())),
+            (Some(first), Some(second)) => {
+                let mut all = vec![first.to_string(), second.to_string()];
+                all.extend(candidates.map(str::to_string));
+                Err(MatrixErrorKind::AmbiguousParam {
+                    key: key.to_string(),
+                    candidates: all,
+                })
+            }
+        }
+    }
+
+    /// The rows whose ports use parameter `name` (its full name).
+    ///
+    /// ```
+    /// use swyx_matrix::{Component, Matrix};
+    /// let matrix = Matrix::swyxware_2013();
+    /// let rows: Vec<_> = matrix.rows_using("swyx_server.RTPFirstPort").collect();
+    /// assert_eq!(rows.len(), 1);
+    /// assert_eq!((rows[0].component, rows[0].classification.as_str()), (Component::SwyxServer, "Audio"));
+    /// ```
+    pub fn rows_using<'m>(&'m self, name: &'m str) -> impl Iterator<Item = &'m Row> + 'm {
+        self.rows.iter().filter(move |row| {
+            row.ports
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .any(|word| word == name)
+        })
+    }
+
+    /// Parses with overrides whose names are the parameters' full names.
+    fn parse_resolved(text: &str, overrides: &[(&str, i64)]) -> Result<Matrix, MatrixError> {
         let mut name: Option<String> = None;
         let mut params: Vec<(String, i64)> = Vec::new();
         let mut rows: Vec<Row> = Vec::new();
@@ -133,10 +210,36 @@ impl Matrix {
     }
 }
 
+/// A parameter name: identifiers joined by `.` (`swyx_server.RTPFirstPort`, `Base`).
 fn is_ident(text: &str) -> bool {
-    let mut chars = text.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    text.split('.').all(|part| {
+        let mut chars = part.chars();
+        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// An error of a row whose ports an override moved is the override's: it names it.
+fn blame_override(error: MatrixError, overrides: &[(&str, i64)]) -> MatrixError {
+    if !matches!(
+        error.kind,
+        MatrixErrorKind::EmptyRange { .. }
+            | MatrixErrorKind::PortOutOfRange(_)
+            | MatrixErrorKind::BadPorts(_)
+    ) {
+        return error;
+    }
+    MatrixError {
+        line: error.line,
+        kind: MatrixErrorKind::BadOverride {
+            overrides: overrides
+                .iter()
+                .map(|&(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            problem: Box::new(error.kind),
+        },
+    }
 }
 
 fn parse_param(rest: &str) -> Result<(String, i64), MatrixErrorKind> {
@@ -145,6 +248,12 @@ fn parse_param(rest: &str) -> Result<(String, i64), MatrixErrorKind> {
     let (param, value) = (param.trim(), value.trim());
     if !is_ident(param) {
         return Err(bad());
+    }
+    // `component.Key`: the part before the first `.` names a component.
+    if let Some((component, _)) = param.split_once('.') {
+        if Component::from_id(component).is_none() {
+            return Err(MatrixErrorKind::UnknownComponent(component.to_string()));
+        }
     }
     let value: i64 = value.parse().map_err(|_| bad())?;
     Ok((param.to_string(), value))
@@ -181,6 +290,7 @@ fn parse_row(
         tcp,
         role,
         ranges,
+        ports: ports.to_string(),
         configurable_via: configurable_via.to_string(),
         seed_ports: seed_ports.to_string(),
         line,
@@ -282,7 +392,7 @@ impl<'a> Cursor<'a> {
         let start = self.at.min(bytes.len());
         let len = bytes[start..]
             .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'.')
             .count();
         &bytes[start..start + len]
     }

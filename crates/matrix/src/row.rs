@@ -115,6 +115,9 @@ pub struct Row {
     pub role: Role,
     /// The port ranges, evaluated.
     pub ranges: Vec<PortRange>,
+    /// The ports field as the file writes it, parameters unevaluated
+    /// (`swyx_server.RTPFirstPort-swyx_server.RTPLastPort`).
+    pub ports: String,
     /// The document's "Configurable via" column.
     pub configurable_via: String,
     /// The document's own port text ("5000-5020 (meist 5012/13)").
