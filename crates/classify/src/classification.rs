@@ -84,11 +84,15 @@ pub enum Reason {
     PayloadContradicts,
     /// Only broad rows are left, and the payload does not confirm any of them.
     BroadRowWithoutEvidence,
+    /// Never given by the stateless classifier: the flow layer's site inventory
+    /// (`swyx_flow::Site`) leaves a flow between hosts it does not list unlabelled on the rows
+    /// the matrix shares with other software (RTP, T.38, broad rows).
+    NotASiteHost,
 }
 
 impl Reason {
     /// Every reason.
-    pub const ALL: [Reason; 9] = [
+    pub const ALL: [Reason; 10] = [
         Reason::NotIp,
         Reason::NotTcpUdp,
         Reason::NonFirstFragment,
@@ -98,6 +102,7 @@ impl Reason {
         Reason::UnlabelledRowsOnly,
         Reason::PayloadContradicts,
         Reason::BroadRowWithoutEvidence,
+        Reason::NotASiteHost,
     ];
 
     /// A stable snake_case id for output.
@@ -112,6 +117,7 @@ impl Reason {
             Reason::UnlabelledRowsOnly => "unlabelled_rows_only",
             Reason::PayloadContradicts => "payload_contradicts",
             Reason::BroadRowWithoutEvidence => "broad_row_without_evidence",
+            Reason::NotASiteHost => "not_a_site_host",
         }
     }
 }
@@ -128,6 +134,7 @@ impl fmt::Display for Reason {
             Reason::UnlabelledRowsOnly => "only rows without a protocol cover the ports",
             Reason::PayloadContradicts => "payload contradicts every row",
             Reason::BroadRowWithoutEvidence => "broad row without payload evidence",
+            Reason::NotASiteHost => "media or broad row between hosts the site does not list",
         })
     }
 }

@@ -120,6 +120,7 @@ mod expect;
 mod hosts;
 mod key;
 pub mod signalling;
+mod site;
 mod staging;
 mod table;
 mod tracker;
@@ -128,6 +129,7 @@ mod verdict;
 pub use config::Config;
 pub use hosts::Roles;
 pub use key::Endpoint;
+pub use site::{Site, SiteEntry, SiteError, SiteErrorKind};
 pub use tracker::{Stats, Tracker};
 pub use verdict::{
     Addressing, CallId, Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord,

@@ -13,6 +13,7 @@ use crate::hosts::{Hosts, Roles};
 use crate::key::{raw_addr, raw_slice, FlowKey};
 use crate::signalling::ftp::parse_ftp_line;
 use crate::signalling::sip::{parse_message, Framing, Method, Parse, SipMessage, StartLine};
+use crate::site::{self, Site};
 use crate::staging::Staging;
 use crate::table::{Linked, Links, Table, CLOSING_LIST, LISTS, TCP_LIST, UDP_LIST};
 use crate::verdict::{
@@ -155,6 +156,8 @@ struct Flow {
     signal: Option<Signal>,
     /// The expectations' generation the flow last looked them up at.
     looked: u64,
+    /// The site inventory's components of the low and the high end.
+    site: [Option<Component>; 2],
 }
 
 /// Whose a SIP message's sender is: the component the SIP rows place at its end (`None` from
@@ -367,6 +370,8 @@ pub struct Tracker<'t> {
     streams: HashMap<(u64, bool), Vec<u8>, ahash::RandomState>,
     /// Bytes held in `streams`.
     stream_bytes: usize,
+    /// The site inventory, when one is set.
+    site: Option<Site>,
     stats: Stats,
 }
 
@@ -410,11 +415,30 @@ impl<'t> Tracker<'t> {
             streams: HashMap::with_hasher(ahash::RandomState::new()),
             hosts: Hosts::new(config.max_hosts),
             stream_bytes: 0,
+            site: None,
             stats: Stats {
                 max_flows: max_flows.max(1),
                 ..Stats::default()
             },
         }
+    }
+
+    /// Sets the site inventory: which host runs which component (see [`Site`] for what it
+    /// changes). Set it before the first packet: flows already seen keep what they were.
+    ///
+    /// ```
+    /// use swyx_flow::{Site, Tracker};
+    /// let mut tracker = Tracker::swyxware_2013();
+    /// tracker.set_site(Site::parse("10.1.0.10 swyx_server\n10.1.8.0/22 swyx_it\n")?);
+    /// # Ok::<(), swyx_flow::SiteError>(())
+    /// ```
+    pub fn set_site(&mut self, site: Site) {
+        self.site = Some(site);
+    }
+
+    /// The classifier it re-classifies TCP message starts with.
+    pub fn classifier(&self) -> &Classifier<'t> {
+        &self.classifier
     }
 
     /// The configuration.
@@ -612,6 +636,15 @@ impl<'t> Tracker<'t> {
                     .classify_packet_at_message_start(&packet)
                     .outcome;
             }
+        }
+        if self.site.is_some() {
+            let ends = flow.site;
+            let (src, dst) = if from_lo {
+                (ends[0], ends[1])
+            } else {
+                (ends[1], ends[0])
+            };
+            outcome = site::apply(outcome, [src, dst], self.classifier.table(), &packet);
         }
         let own = Own::of(&outcome);
         let flow = self.table.get_mut(slot);
@@ -1223,6 +1256,12 @@ impl<'t> Tracker<'t> {
             pending_head: u64::MAX,
             pending_tail: u64::MAX,
             pending: 0,
+            site: self.site.as_ref().map_or([None, None], |site| {
+                [true, false].map(|lo| {
+                    let (addr, _) = key.raw_end(lo);
+                    site.lookup(addr, key.is_v6())
+                })
+            }),
         })
     }
 

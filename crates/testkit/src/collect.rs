@@ -1,6 +1,6 @@
 //! A [`Sink`] that keeps everything the flow tracker hands out, for tests.
 
-use swyx_classify::{classify, Classifier};
+use swyx_classify::Classifier;
 use swyx_flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
 
 /// Every packet verdict and flow row the tracker handed out, in the order it did.
@@ -39,7 +39,16 @@ impl Collect {
     /// `frames` (Ethernet, one every `step_ns` of capture time) through a tracker with
     /// `config`, to its end; checks that every packet came out once, in capture order.
     pub fn track(config: Config, frames: &[Vec<u8>], step_ns: u64) -> Collect {
-        let mut tracker = Tracker::new(Classifier::swyxware_2013(), config);
+        Collect::run(
+            Tracker::new(Classifier::swyxware_2013(), config),
+            frames,
+            step_ns,
+        )
+    }
+
+    /// As [`Collect::track`], through `tracker` (one with a site inventory, another table).
+    pub fn run(mut tracker: Tracker<'_>, frames: &[Vec<u8>], step_ns: u64) -> Collect {
+        let classifier = *tracker.classifier();
         let mut out = Collect::default();
         for (i, frame) in frames.iter().enumerate() {
             let time = i as u64 * step_ns;
@@ -47,7 +56,7 @@ impl Collect {
                 i as u64,
                 time,
                 frame.len() as u32,
-                &classify(frame),
+                &classifier.classify(frame),
                 &mut out,
             );
         }
