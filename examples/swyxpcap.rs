@@ -34,9 +34,10 @@ use std::time::Instant;
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use swyx_traffic::classify::{
-    fragment_of, Classification, Classifier, Fragment, LinkType, Outcome, Packet, Reason, Transport,
+    fragment_of, Classification, Classifier, Fragment, LinkType, Matrix, Outcome, OwnedPortTable,
+    Packet, Reason, Transport,
 };
-use swyx_traffic::flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
+use swyx_traffic::flow::{Config, FlowRecord, PacketVerdict, Sink, Site, Tracker};
 use swyx_traffic::pcap::{
     CaptureError, CaptureReader, Compression, Decompressed, Format, ReaderOptions, Timestamp,
 };
@@ -67,7 +68,8 @@ Exit status:
   0  every file was read to its end
   1  an input error (a file that cannot be opened, is not a capture, or is truncated or
      corrupt: the output still covers every packet before the damage) or an output error
-  2  a usage error (unknown option, bad value)";
+  2  a usage error (unknown option, bad value, a --set key the matrix does not have or a
+     value that empties a range, a --matrix or --site file that cannot be read or parsed)";
 
 /// What `--help` adds after the options: the output fields, then the exit statuses.
 const LONG_HELP: &str = "\
@@ -81,20 +83,28 @@ Output:
     packets, bytes, flows), error (what stopped the reading, or null)
   --packets (one line per packet, in file order):
     index (0-based in its file), ts, len, flow, label, component, reason, transport, src,
-    dst, sport, dport, evidence, decided_by (packet, flow or signalling), side, port, peer,
-    rtcp, and file (the path as given) when several files are given
+    dst, sport, dport, evidence, decided_by (packet, flow or signalling), side (of the port
+    that decided), component_addr (the address of the component's own host: for a row it
+    connects from, as an LDAP client to 712, the other end), port, peer, rtcp, and file
+    (the path as given) when several files are given
   --flows (one row per flow or span, as it ends):
-    file, flow, span, label, component, peer, reason, evidence, decided_by, end (fin, rst,
+    file, flow, span, label, component, peer, component_addr, reason, evidence, decided_by,
+    end (fin, rst,
     idle, evicted, end_of_capture, label_changed), after_eviction, announced_by, call_id,
     ftp_data, transport, client, client_port, server, server_port, packets_to_server,
     bytes_to_server, packets_to_client, bytes_to_client, first, last
+  Unlabelled packets and flows name a reason: not_ip, not_tcp_udp, non_first_fragment,
+  truncated, malformed_header, no_matrix_row, unlabelled_rows_only, payload_contradicts,
+  broad_row_without_evidence, undecided, not_a_site_host (with --site: media or a broad row
+  between hosts the inventory does not list).
   Errors go to standard error, naming the file, the byte offset and the record number.
 
 Exit status:
   0  every file was read to its end
   1  an input error (a file that cannot be opened, is not a capture, or is truncated or
      corrupt: the output still covers every packet before the damage) or an output error
-  2  a usage error (unknown option, bad value)";
+  2  a usage error (unknown option, bad value, a --set key the matrix does not have or a
+     value that empties a range, a --matrix or --site file that cannot be read or parsed)";
 
 /// Label SwyxWare traffic in pcap and pcapng captures.
 #[derive(Debug, Parser)]
@@ -121,6 +131,38 @@ struct Args {
     /// longest (reported with end reason `evicted`).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
     flow_memory: u64,
+    /// Sets a matrix parameter, a site's registry key or web setting (repeatable):
+    /// `--set swyx_server.RTPFirstPort=40000`; the key without its component where only one
+    /// component has it (`--set RTPFirstPort=40000`). `--list-params` lists the keys.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+    set: Vec<(String, i64)>,
+    /// A matrix file to use instead of the shipped SwyxWare 2013 matrix (same format:
+    /// crates/matrix/data/swyxware-2013.matrix describes it); `--set` applies to its parameters.
+    #[arg(long, value_name = "FILE")]
+    matrix: Option<PathBuf>,
+    /// Lists the matrix's parameters (key, value, default, the rows using it) and exits.
+    #[arg(long)]
+    list_params: bool,
+    /// A site inventory: lines `ADDRESS[/PREFIX] COMPONENT [# comment]`. Listed hosts get
+    /// their component where the matrix allows it; media (RTP, T.38) and broad rows between
+    /// unlisted hosts get no label (reason not_a_site_host) unless signalling announced them.
+    #[arg(long, value_name = "FILE")]
+    site: Option<PathBuf>,
+}
+
+/// `KEY=VALUE` of `--set`, the value an integer.
+fn parse_setting(text: &str) -> Result<(String, i64), String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not KEY=VALUE"))?;
+    let (key, value) = (key.trim(), value.trim());
+    if key.is_empty() {
+        return Err(format!("`{text}` names no key"));
+    }
+    let value = value
+        .parse::<i64>()
+        .map_err(|_| format!("the value of {key}, `{value}`, is not an integer"))?;
+    Ok((key.to_string(), value))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -158,8 +200,147 @@ fn warn(message: fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr().lock(), "swyxpcap: {message}");
 }
 
+/// The matrix and site the options ask for, read before any packet.
+struct Setup {
+    /// The run-time table: `None` for the shipped matrix without `--set` (the compile-time
+    /// table serves it).
+    table: Option<OwnedPortTable>,
+    site: Option<Site>,
+}
+
+impl Setup {
+    fn classifier(&self) -> Classifier<'_> {
+        match &self.table {
+            Some(table) => Classifier::new(table.table()),
+            None => Classifier::swyxware_2013(),
+        }
+    }
+}
+
+/// The matrix text of `--matrix`, or the shipped one, and what to call it in errors.
+fn matrix_text(args: &Args) -> Result<(String, String), String> {
+    match &args.matrix {
+        None => Ok((Matrix::SWYXWARE_2013.to_string(), String::new())),
+        Some(path) => std::fs::read_to_string(path)
+            .map(|text| (text, path.display().to_string()))
+            .map_err(|error| format!("cannot read the matrix {}: {error}", path.display())),
+    }
+}
+
+/// The matrix with `--set` applied.
+fn matrix_of(args: &Args) -> Result<Matrix, String> {
+    let (text, name) = matrix_text(args)?;
+    let overrides: Vec<(&str, i64)> = args.set.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    Matrix::parse_with(&text, &overrides).map_err(|error| in_file(&name, &error))
+}
+
+/// An error of the matrix file `name` (empty for the shipped one).
+fn in_file(name: &str, error: &dyn fmt::Display) -> String {
+    if name.is_empty() {
+        error.to_string()
+    } else {
+        format!("{name}: {error}")
+    }
+}
+
+fn setup(args: &Args) -> Result<Setup, String> {
+    let table = if args.matrix.is_some() || !args.set.is_empty() {
+        let matrix = matrix_of(args)?;
+        Some(OwnedPortTable::build(&matrix).map_err(|error| format!("the matrix: {error}"))?)
+    } else {
+        None
+    };
+    let site = match &args.site {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| format!("cannot read the site {}: {error}", path.display()))?;
+            Some(Site::parse(&text).map_err(|error| format!("{}: {error}", path.display()))?)
+        }
+    };
+    Ok(Setup { table, site })
+}
+
+/// `--list-params`: every parameter of the matrix with its value, its default and its rows.
+/// Errors: the exit status (2 for the matrix, 1 for the output) and the message.
+fn list_params(args: &Args, out: &mut impl Write) -> Result<(), (u8, String)> {
+    let usage = |message| (2, message);
+    let (text, name) = matrix_text(args).map_err(usage)?;
+    let defaults = Matrix::parse(&text).map_err(|error| usage(in_file(&name, &error)))?;
+    let matrix = matrix_of(args).map_err(usage)?;
+    let write = |out: &mut dyn Write| -> io::Result<()> {
+        writeln!(
+            out,
+            "Parameters of the matrix {:?} (--set KEY=VALUE; a key without its component where \
+             only one has it):",
+            matrix.name
+        )?;
+        let width = matrix
+            .params
+            .iter()
+            .map(|(n, _)| n.len())
+            .max()
+            .unwrap_or(0);
+        for ((key, value), (_, default)) in matrix.params.iter().zip(&defaults.params) {
+            let value = if value == default {
+                format!("{value}")
+            } else {
+                format!("{value} (default {default})")
+            };
+            let rows: Vec<String> = matrix
+                .rows_using(key)
+                .map(|row| {
+                    let ports: Vec<String> = row.ranges.iter().map(|r| r.to_string()).collect();
+                    format!(
+                        "{} {} {} {}",
+                        row.classification,
+                        if row.protocol.is_empty() {
+                            "-"
+                        } else {
+                            &row.protocol
+                        },
+                        match (row.udp, row.tcp) {
+                            (true, true) => "udp+tcp",
+                            (true, false) => "udp",
+                            _ => "tcp",
+                        },
+                        ports.join(",")
+                    )
+                })
+                .collect();
+            writeln!(out, "  {key:width$}  {value:<22}  {}", rows.join("; "))?;
+        }
+        out.flush()
+    };
+    match write(out) {
+        // `| head` went away: nothing left to say.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err((1, format!("writing the output failed: {error}"))),
+        Ok(()) => Ok(()),
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.list_params {
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        return match list_params(&args, &mut out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err((status, message)) => {
+                warn(format_args!("{message}"));
+                ExitCode::from(status)
+            }
+        };
+    }
+    let setup = match setup(&args) {
+        Ok(setup) => setup,
+        Err(message) => {
+            warn(format_args!("{message}"));
+            return ExitCode::from(2);
+        }
+    };
+    let classifier = setup.classifier();
     let files = if args.files.is_empty() {
         vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/swyx-office.pcap")]
     } else {
@@ -177,7 +358,8 @@ fn main() -> ExitCode {
         if result.is_err() {
             break;
         }
-        result = analyse_file(path, &args, &mut run, &mut out).and_then(|()| Ok(out.flush()?));
+        result = analyse_file(path, &args, &setup, &classifier, &mut run, &mut out)
+            .and_then(|()| Ok(out.flush()?));
         if let Err(Failure::Input) = result {
             status = ExitCode::FAILURE;
             result = Ok(());
@@ -319,6 +501,8 @@ impl Clock {
 fn analyse_file<W: Write>(
     path: &Path,
     args: &Args,
+    setup: &Setup,
+    classifier: &Classifier<'_>,
     run: &mut Run,
     out: &mut W,
 ) -> Result<(), Failure> {
@@ -358,8 +542,10 @@ fn analyse_file<W: Write>(
             return Err(Failure::Input);
         }
     };
+    // The bar draws on standard error: never while lines stream to the same terminal.
+    let lines_to_terminal = (args.packets || args.flows) && io::stdout().is_terminal();
     let progress = file_len
-        .filter(|&len| len > PROGRESS_THRESHOLD && io::stderr().is_terminal())
+        .filter(|&len| len > PROGRESS_THRESHOLD && io::stderr().is_terminal() && !lines_to_terminal)
         .map(|len| {
             let bar = ProgressBar::new(len);
             if let Ok(style) = ProgressStyle::with_template(
@@ -372,12 +558,15 @@ fn analyse_file<W: Write>(
 
     let started = Instant::now();
     let threads = args.threads.map_or_else(default_threads, usize::from);
-    let classifier = Classifier::swyxware_2013();
+    let classifier = *classifier;
     let mut config = Config::default();
     config.memory_budget = usize::try_from(args.flow_memory << 20).unwrap_or(usize::MAX);
     // Only packet lines need capture order; counts and flow rows do not.
     config.ordered = args.packets;
     let mut tracker = Tracker::new(classifier, config);
+    if let Some(site) = &setup.site {
+        tracker.set_site(site.clone());
+    }
     let format = args.format.map(OutputFormat::lines);
     let lines_format = format.unwrap_or(report::Format::Json);
     // The CSV header was written once for all files (`write_csv_header`).

@@ -1039,6 +1039,12 @@ fn help_documents_the_fields_and_exit_statuses_and_usage_errors_exit_2() {
         "Simple Packet Blocks",
         "gzip",
         "standard input",
+        "component_addr",
+        "not_a_site_host",
+        "--set <KEY=VALUE>",
+        "--matrix <FILE>",
+        "--site <FILE>",
+        "--list-params",
     ] {
         assert!(text.contains(field), "--help lacks `{field}`:\n{text}");
     }
@@ -1063,4 +1069,210 @@ fn help_documents_the_fields_and_exit_statuses_and_usage_errors_exit_2() {
             stderr(&output)
         );
     }
+}
+
+/// The moved-ports site's capture in a file, and the tool's packet lines over it.
+fn moved_site_lines(extra: &[&str]) -> (swyx_testkit::moved::MovedSite, Vec<Value>) {
+    let site = swyx_testkit::moved::moved_site();
+    let dir = std::env::temp_dir();
+    let capture = dir.join(format!("swyxpcap-moved-{}.pcap", std::process::id()));
+    std::fs::write(&capture, &site.capture).expect("write the capture");
+    let inventory = dir.join(format!("swyxpcap-moved-{}.site", std::process::id()));
+    std::fs::write(&inventory, swyx_testkit::moved::INVENTORY).expect("write the inventory");
+    let mut args: Vec<String> = vec!["--packets".into()];
+    for arg in extra {
+        args.push(match *arg {
+            "SITE" => inventory.display().to_string(),
+            other => other.to_string(),
+        });
+    }
+    args.push(capture.display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = run(&args);
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    let lines = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    (site, lines)
+}
+
+/// The share of the site's media packets whose component is right (`swyxware_only`: only
+/// those with a SwyxWare host at an end).
+fn right_share(site: &swyx_testkit::moved::MovedSite, lines: &[Value], swyxware_only: bool) -> f64 {
+    let mut right = 0usize;
+    let mut total = 0usize;
+    for &(index, component) in &site.media {
+        if swyxware_only && component.is_none() {
+            continue;
+        }
+        let line = &lines[index as usize];
+        let got = line["component"].as_str();
+        total += 1;
+        match component {
+            Some(c) => right += usize::from(got == Some(c.id()) && line["label"] == "rtp"),
+            None => right += usize::from(got.is_none() && line["reason"] == "not_a_site_host"),
+        }
+    }
+    right as f64 / total as f64
+}
+
+#[test]
+fn a_site_with_moved_ports_is_right_with_set_and_with_site() {
+    let settings: Vec<String> = swyx_testkit::moved::moved_site()
+        .settings
+        .iter()
+        .flat_map(|(key, value)| ["--set".to_string(), format!("{key}={value}")])
+        .collect();
+    let settings: Vec<&str> = settings.iter().map(String::as_str).collect();
+    // The document's defaults: the moved ranges fall in the SwyxConnect 172x's range.
+    let (site, lines) = moved_site_lines(&[]);
+    let default_share = right_share(&site, &lines, true);
+    assert!(default_share < 0.5, "{default_share}");
+    // --set: every SwyxWare host's media has its component.
+    let (site, lines) = moved_site_lines(&settings);
+    let share = right_share(&site, &lines, true);
+    assert!(share >= 0.995, "--set: {share}");
+    // The guest's meeting client on SwyxIt!'s old range is still called RTP without a site.
+    assert!(right_share(&site, &lines, false) < 0.9);
+    // --site as well: the guest's media is no SwyxWare media, and the rest stays right.
+    let mut with_site = settings.clone();
+    with_site.extend(["--site", "SITE"]);
+    let (site, lines) = moved_site_lines(&with_site);
+    let share = right_share(&site, &lines, false);
+    assert!(share >= 0.995, "--set --site: {share}");
+    // component_addr names the component's own host: the SwyxServer's address for its RTP.
+    let server = lines
+        .iter()
+        .find(|l| l["component"] == "swyx_server")
+        .expect("a SwyxServer packet");
+    assert_eq!(server["component_addr"], "10.1.1.10");
+}
+
+#[test]
+fn list_params_names_every_key_its_default_and_rows() {
+    let output = run(&["--list-params"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let matrix = swyx_traffic::classify::Matrix::swyxware_2013();
+    for (key, value) in &matrix.params {
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(key.as_str()))
+            .unwrap_or_else(|| panic!("--list-params lacks {key}:\n{text}"));
+        assert_eq!(
+            line.split_whitespace().nth(1),
+            Some(value.to_string().as_str()),
+            "{line}"
+        );
+    }
+    let moved = run(&["--list-params", "--set", "RTPFirstPort=40000"]);
+    let line = stdout(&moved)
+        .lines()
+        .find(|l| l.trim_start().starts_with("swyx_server.RTPFirstPort"))
+        .expect("the key")
+        .to_string();
+    assert!(line.contains("40000 (default 51000)"), "{line}");
+    assert!(line.contains("40000-51499"), "{line}");
+}
+
+#[test]
+fn set_matrix_and_site_errors_name_the_key_the_file_and_the_line() {
+    let dir = std::env::temp_dir();
+    let bad_site = dir.join(format!("swyxpcap-bad-{}.site", std::process::id()));
+    std::fs::write(&bad_site, "10.1.1.10 swyx_server\n10.1.1.0/33 swyx_it\n").unwrap();
+    let bad_matrix = dir.join(format!("swyxpcap-bad-{}.matrix", std::process::id()));
+    std::fs::write(
+        &bad_matrix,
+        "matrix custom\ncomponent swyx_server\nrow A | SIP | sip | udp | 5060-50 | |\n",
+    )
+    .unwrap();
+    let site_arg = bad_site.display().to_string();
+    let matrix_arg = bad_matrix.display().to_string();
+    for (args, expected) in [
+        (
+            vec!["--set", "Bogus=1"],
+            "unknown parameter `Bogus`".to_string(),
+        ),
+        (
+            vec!["--set", "LowerBoundSipPort=5070"],
+            "swyx_gate.LowerBoundSipPort, conference_manager.LowerBoundSipPort".to_string(),
+        ),
+        (
+            vec!["--set", "swyx_gate.UpperBoundSipPort=5000"],
+            "with swyx_gate.UpperBoundSipPort=5000: range 5064-5000 is empty".to_string(),
+        ),
+        (
+            vec!["--site", &site_arg],
+            format!("{site_arg}: site line 2: bad prefix length `33`"),
+        ),
+        (
+            vec!["--matrix", &matrix_arg],
+            format!("{matrix_arg}: matrix line 3: range 5060-50"),
+        ),
+        (
+            vec!["--matrix", "/nonexistent.matrix"],
+            "cannot read the matrix /nonexistent.matrix".to_string(),
+        ),
+        (
+            vec!["--set", "RTPFirstPort=many"],
+            "is not an integer".to_string(),
+        ),
+    ] {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stdout(&output).is_empty(), "{args:?}");
+        assert!(
+            stderr(&output).contains(&expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_matrix_file_replaces_the_shipped_matrix() {
+    // A matrix that knows only one row: SIP on 5999.
+    let path = std::env::temp_dir().join(format!("swyxpcap-one-{}.matrix", std::process::id()));
+    std::fs::write(
+        &path,
+        "matrix one row\nparam swyx_server.SipPort = 5999\ncomponent swyx_server\n\
+         row CallControl | SIP | sip | udp | swyx_server.SipPort | Registry | 5999\n",
+    )
+    .unwrap();
+    let arg = path.display().to_string();
+    let output = run(&["--format", "json", "--matrix", &arg, SHIPPED]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary = summary_of(&output);
+    let labelled = summary["labelled"].as_array().expect("labelled rows");
+    assert!(
+        labelled.iter().all(|row| row["label"] == "sip"),
+        "{labelled:?}"
+    );
+    // The shipped capture's SIP is on 5060, which this matrix does not know.
+    let total: u64 = labelled
+        .iter()
+        .map(|row| row["packets"].as_u64().unwrap())
+        .sum();
+    assert!(total < 10, "{total}");
+    let moved = run(&[
+        "--format",
+        "json",
+        "--matrix",
+        &arg,
+        "--set",
+        "SipPort=5060",
+        SHIPPED,
+    ]);
+    let summary = summary_of(&moved);
+    let sip: u64 = summary["labelled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["packets"].as_u64().unwrap())
+        .sum();
+    assert!(
+        sip > total + 10,
+        "{sip} SIP packets on 5060 once SipPort=5060"
+    );
 }

@@ -106,6 +106,7 @@ fn labelled(d: &Decision, by: DecidedBy) -> Labelled {
         evidence: evidence(d.evidence),
         decided_by: by,
         side: d.side,
+        component_side: d.component_side(),
         port: d.port,
         rtcp: d.rtcp,
     }
@@ -200,8 +201,14 @@ impl Flow {
             } else {
                 Side::Destination
             };
+            let component_side = if d.component_on_lo == from_lo {
+                Side::Source
+            } else {
+                Side::Destination
+            };
             return Some(Verdict::Labelled(Labelled {
                 side,
+                component_side,
                 rtcp: false,
                 evidence: d.evidence,
                 decided_by: DecidedBy::Flow,
@@ -250,6 +257,11 @@ impl Flow {
         let verdict = match &self.decided {
             Some(d) => Verdict::Labelled(Labelled {
                 side: if d.port_on_lo == self.client_is_lo {
+                    Side::Source
+                } else {
+                    Side::Destination
+                },
+                component_side: if d.component_on_lo == self.client_is_lo {
                     Side::Source
                 } else {
                     Side::Destination

@@ -108,8 +108,12 @@ pub struct Labelled {
     pub evidence: FlowEvidence,
     /// Where the label came from.
     pub decided_by: DecidedBy,
-    /// The side of the packet whose port decided (for a flow: the side of the server's end).
+    /// The side of the packet whose port decided (for a flow record: [`Side::Source`] for
+    /// the client's end, [`Side::Destination`] for the server's).
     pub side: Side,
+    /// The side where the component sits: the deciding port's for a row it listens on, the
+    /// other for a row it connects from (an LDAP client to 712). Counted as `side` is.
+    pub component_side: Side,
     /// The deciding port.
     pub port: u16,
     /// An RTCP packet on an RTP range (the label stays [`Label::Rtp`]).

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 
 use serde::Serialize;
-use swyx_classify::Component;
+use swyx_classify::{Component, Side};
 use swyx_flow::{FlowRecord, PacketVerdict, Sink};
 
 use crate::csv;
@@ -54,6 +54,9 @@ pub struct PacketLine<'a> {
     pub decided_by: Option<&'static str>,
     /// The side whose port decided.
     pub side: Option<&'static str>,
+    /// The address of the component's own host: the address at `side` for a row it listens
+    /// on, the other end's for a row it connects from (an LDAP client to 712).
+    pub component_addr: Option<IpAddr>,
     /// The deciding port.
     pub port: Option<u16>,
     /// The peer's component.
@@ -68,10 +71,10 @@ pub struct PacketLine<'a> {
 
 impl<'a> PacketLine<'a> {
     /// The CSV header.
-    pub const CSV_HEADER: &'static str = "index,ts,len,flow,label,component,reason,transport,src,dst,sport,dport,evidence,decided_by,side,port,peer,rtcp";
+    pub const CSV_HEADER: &'static str = "index,ts,len,flow,label,component,reason,transport,src,dst,sport,dport,evidence,decided_by,side,component_addr,port,peer,rtcp";
 
     /// The CSV header of lines that name their file ([`PacketLine::file`]): `file` last.
-    pub const CSV_HEADER_WITH_FILE: &'static str = "index,ts,len,flow,label,component,reason,transport,src,dst,sport,dport,evidence,decided_by,side,port,peer,rtcp,file";
+    pub const CSV_HEADER_WITH_FILE: &'static str = "index,ts,len,flow,label,component,reason,transport,src,dst,sport,dport,evidence,decided_by,side,component_addr,port,peer,rtcp,file";
 
     /// The line of `packet` (naming no file).
     pub fn new(packet: &PacketVerdict) -> PacketLine<'a> {
@@ -94,6 +97,12 @@ impl<'a> PacketLine<'a> {
             evidence: labelled.map(|l| l.evidence.id()),
             decided_by: labelled.map(|l| l.decided_by.id()),
             side: labelled.map(|l| l.side.id()),
+            component_addr: labelled
+                .zip(addressing)
+                .map(|(l, a)| match l.component_side {
+                    Side::Source => a.src.addr,
+                    Side::Destination => a.dst.addr,
+                }),
             port: labelled.map(|l| l.port),
             peer: labelled.and_then(|l| l.peer).map(Component::id),
             rtcp: labelled.map(|l| l.rtcp),
@@ -106,7 +115,7 @@ impl<'a> PacketLine<'a> {
     pub fn csv(&self, line: &mut String) {
         let _ = write!(
             line,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             self.index,
             self.ts,
             self.len,
@@ -122,6 +131,7 @@ impl<'a> PacketLine<'a> {
             self.evidence.unwrap_or(""),
             self.decided_by.unwrap_or(""),
             self.side.unwrap_or(""),
+            csv::opt(self.component_addr),
             csv::opt(self.port),
             self.peer.unwrap_or(""),
             csv::opt(self.rtcp),
@@ -149,6 +159,8 @@ pub struct FlowLine<'a> {
     pub component: Option<&'static str>,
     /// The peer's component.
     pub peer: Option<&'static str>,
+    /// The address of the component's own host (the client's or the server's).
+    pub component_addr: Option<IpAddr>,
     /// Why unclassified.
     pub reason: Option<&'static str>,
     /// `confirmed` or `port_only`.
@@ -192,7 +204,7 @@ pub struct FlowLine<'a> {
 
 impl<'a> FlowLine<'a> {
     /// The CSV header.
-    pub const CSV_HEADER: &'static str = "file,flow,span,label,component,peer,reason,evidence,decided_by,end,after_eviction,announced_by,call_id,ftp_data,transport,client,client_port,server,server_port,packets_to_server,bytes_to_server,packets_to_client,bytes_to_client,first,last";
+    pub const CSV_HEADER: &'static str = "file,flow,span,label,component,peer,component_addr,reason,evidence,decided_by,end,after_eviction,announced_by,call_id,ftp_data,transport,client,client_port,server,server_port,packets_to_server,bytes_to_server,packets_to_client,bytes_to_client,first,last";
 
     /// The line of `flow`, read from `file`.
     pub fn new(file: &'a str, flow: &FlowRecord) -> FlowLine<'a> {
@@ -204,6 +216,10 @@ impl<'a> FlowLine<'a> {
             label: labelled.map(|l| l.label.id()),
             component: labelled.map(|l| l.component.id()),
             peer: labelled.and_then(|l| l.peer).map(Component::id),
+            component_addr: labelled.map(|l| match l.component_side {
+                Side::Source => flow.client.addr,
+                Side::Destination => flow.server.addr,
+            }),
             reason: flow.verdict.reason().map(|r| r.id()),
             evidence: labelled.map(|l| l.evidence.id()),
             decided_by: labelled.map(|l| l.decided_by.id()),
@@ -230,13 +246,14 @@ impl<'a> FlowLine<'a> {
     pub fn csv(&self, line: &mut String) {
         let _ = writeln!(
             line,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             csv::field(self.file),
             self.flow,
             self.span,
             self.label.unwrap_or(""),
             self.component.unwrap_or(""),
             self.peer.unwrap_or(""),
+            csv::opt(self.component_addr),
             self.reason.unwrap_or(""),
             self.evidence.unwrap_or(""),
             self.decided_by.unwrap_or(""),

@@ -29,6 +29,7 @@ mod collect;
 pub mod frame;
 pub mod fuzz;
 pub mod mix;
+pub mod moved;
 pub mod payload;
 pub mod scenario;
 
