@@ -7,7 +7,11 @@
 //! cargo run --release --example swyxpcap -- --format json site.pcap
 //! cargo run --release --example swyxpcap -- --packets site.pcap | head
 //! cargo run --release --example swyxpcap -- --flows --format csv site.pcap
+//! cargo run --release --example swyxpcap -- --firewall --component swyx_server --format nft
 //! ```
+//!
+//! `--firewall` reads no capture: it prints the rules the port matrix asks of each component
+//! (`swyx_report::firewall`).
 //!
 //! The pipeline: the reader hands out records; a stateless stage (threads that take turns
 //! reading a batch, then classify it) labels every packet alone; the flow tracker
@@ -31,16 +35,18 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use swyx_traffic::classify::{
     fragment_of, Classification, Classifier, Fragment, LinkType, Matrix, Outcome, OwnedPortTable,
     Packet, Reason, Transport,
 };
 use swyx_traffic::flow::{Config, FlowRecord, PacketVerdict, Sink, Site, Tracker};
+use swyx_traffic::matrix::Component;
 use swyx_traffic::pcap::{
     CaptureError, CaptureReader, Compression, Decompressed, Format, ReaderOptions, Timestamp,
 };
+use swyx_traffic::report::firewall::{Firewall, FirewallFormat};
 use swyx_traffic::report::{self, FlowWriter, PacketWriter, Summary};
 
 /// Files above this size get a progress bar (when stderr is a terminal).
@@ -65,7 +71,7 @@ const BATCH_RECORDS: usize = 16 * 1024;
 /// What `--help` adds after the options: the exit statuses.
 const EXIT_STATUSES: &str = "\
 Exit status:
-  0  every file was read to its end
+  0  every file was read to its end (--firewall: the rules were written)
   1  an input error (a file that cannot be opened, is not a capture, or is truncated or
      corrupt: the output still covers every packet before the damage) or an output error
   2  a usage error (unknown option, bad value, a --set key the matrix does not have or a
@@ -97,10 +103,17 @@ Output:
   truncated, malformed_header, no_matrix_row, unlabelled_rows_only, payload_contradicts,
   broad_row_without_evidence, undecided, not_a_site_host (with --site: media or a broad row
   between hosts the inventory does not list).
+  --firewall (no capture read; one rule per matrix row and transport, and for a media row
+  the outbound rule to the peers' media ports; table by default):
+    --format json: component, direction (inbound or outbound), transport, ports ([low, high]
+    pairs), tls_ports, label, labels, protocol, classification, configurable_via, basis (row
+    or media_note); --format nft: an nftables ruleset (table inet swyxware, a chain per
+    component and direction, policy accept); --format windows: PowerShell
+    New-NetFirewallRule commands
   Errors go to standard error, naming the file, the byte offset and the record number.
 
 Exit status:
-  0  every file was read to its end
+  0  every file was read to its end (--firewall: the rules were written)
   1  an input error (a file that cannot be opened, is not a capture, or is truncated or
      corrupt: the output still covers every packet before the damage) or an output error
   2  a usage error (unknown option, bad value, a --set key the matrix does not have or a
@@ -120,9 +133,17 @@ struct Args {
     /// span), written as each flow ends, instead of the summary.
     #[arg(long)]
     flows: bool,
-    /// Machine output: JSON lines or CSV (for the summary, the packets and the flows).
+    /// Machine output: JSON lines or CSV (for the summary, the packets and the flows); with
+    /// --firewall: json, nft (an nftables ruleset) or windows (PowerShell commands).
     #[arg(long, value_enum)]
     format: Option<OutputFormat>,
+    /// Print the firewall rules the port matrix asks of each component instead of reading
+    /// captures (none may be given).
+    #[arg(long, conflicts_with_all = ["packets", "flows"])]
+    firewall: bool,
+    /// With --firewall: only this component's rules (repeatable; an id such as swyx_server).
+    #[arg(long = "component", value_name = "ID", requires = "firewall", value_parser = parse_component)]
+    components: Vec<Component>,
     /// Threads that read and classify the packets (default: one per core, at most 4; 1 does
     /// everything on the main thread). The output is the same whatever the number.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -167,15 +188,69 @@ fn parse_setting(text: &str) -> Result<(String, i64), String> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
+    /// JSON lines.
     Json,
+    /// CSV with a header line.
     Csv,
+    /// An nftables ruleset (with --firewall).
+    Nft,
+    /// PowerShell New-NetFirewallRule commands (with --firewall).
+    #[value(alias = "powershell")]
+    Windows,
 }
 
 impl OutputFormat {
+    /// The line format of the capture outputs (`main` turns `nft` and `windows` away before).
     fn lines(self) -> report::Format {
         match self {
-            OutputFormat::Json => report::Format::Json,
             OutputFormat::Csv => report::Format::Csv,
+            OutputFormat::Json | OutputFormat::Nft | OutputFormat::Windows => report::Format::Json,
+        }
+    }
+}
+
+/// A `--component` id.
+fn parse_component(id: &str) -> Result<Component, String> {
+    Component::from_id(id).ok_or_else(|| {
+        let ids: Vec<&str> = Component::ALL.iter().map(|c| c.id()).collect();
+        format!("unknown component; valid ids: {}", ids.join(", "))
+    })
+}
+
+/// Exits with a usage error (status 2), worded as clap words its own.
+fn usage_error(message: &str) -> ! {
+    Args::command()
+        .error(clap::error::ErrorKind::ArgumentConflict, message)
+        .exit()
+}
+
+/// `--firewall`: the rules of the components asked for (all without `--component`) in
+/// `matrix`, in the format asked for, on standard output.
+fn print_firewall(args: &Args, matrix: &Matrix) -> ExitCode {
+    if !args.files.is_empty() {
+        usage_error(
+            "--firewall reads no capture: give it no files (holding a capture against the \
+             rules is not built yet)",
+        );
+    }
+    let format = match args.format {
+        None => FirewallFormat::Table,
+        Some(OutputFormat::Json) => FirewallFormat::Json,
+        Some(OutputFormat::Nft) => FirewallFormat::Nft,
+        Some(OutputFormat::Windows) => FirewallFormat::Windows,
+        Some(OutputFormat::Csv) => {
+            usage_error("--format csv is not a firewall format: use json, nft or windows")
+        }
+    };
+    let components = (!args.components.is_empty()).then_some(args.components.as_slice());
+    let firewall = Firewall::new(matrix, components);
+    let mut out = BufWriter::new(io::stdout().lock());
+    match firewall.write(format, &mut out).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            warn(format_args!("writing the output failed: {error}"));
+            ExitCode::FAILURE
         }
     }
 }
@@ -322,6 +397,9 @@ fn list_params(args: &Args, out: &mut impl Write) -> Result<(), (u8, String)> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if matches!(args.format, Some(OutputFormat::Nft | OutputFormat::Windows)) && !args.firewall {
+        usage_error("--format nft and --format windows are firewall formats: they need --firewall");
+    }
     if args.list_params {
         let stdout = io::stdout();
         let mut out = stdout.lock();
@@ -330,6 +408,15 @@ fn main() -> ExitCode {
             Err((status, message)) => {
                 warn(format_args!("{message}"));
                 ExitCode::from(status)
+            }
+        };
+    }
+    if args.firewall {
+        return match matrix_of(&args) {
+            Ok(matrix) => print_firewall(&args, &matrix),
+            Err(message) => {
+                warn(format_args!("{message}"));
+                ExitCode::from(2)
             }
         };
     }
@@ -632,7 +719,7 @@ fn analyse_file<W: Write>(
     summary.error = error.as_ref().map(CaptureError::to_string);
     summary.set_span(clock.span);
     if !args.packets && !args.flows {
-        match args.format {
+        match format {
             None => {
                 if run.summaries > 0 {
                     writeln!(out)?;
@@ -640,8 +727,8 @@ fn analyse_file<W: Write>(
                 summary.write_human(out)?;
                 run.summaries += 1;
             }
-            Some(OutputFormat::Json) => summary.write_json(out)?,
-            Some(OutputFormat::Csv) => summary.write_csv(out)?,
+            Some(report::Format::Json) => summary.write_json(out)?,
+            Some(report::Format::Csv) => summary.write_csv(out)?,
         }
     }
     match error {

@@ -1276,3 +1276,33 @@ fn a_matrix_file_replaces_the_shipped_matrix() {
         "{sip} SIP packets on 5060 once SipPort=5060"
     );
 }
+
+#[test]
+fn firewall_rules_follow_set_and_matrix() {
+    let output = run(&[
+        "--firewall",
+        "--component",
+        "swyx_server",
+        "--format",
+        "json",
+        "--set",
+        "RTPFirstPort=40000",
+        "--set",
+        "RTPLastPort=40499",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let audio: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|rule| rule["classification"] == "Audio" && rule["direction"] == "inbound")
+        .collect();
+    assert_eq!(audio.len(), 1, "{audio:?}");
+    assert_eq!(audio[0]["ports"], serde_json::json!([[40000, 40499]]));
+    let bad = run(&["--firewall", "--set", "RTPFirstPort=60000"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("RTPFirstPort=60000"),
+        "{}",
+        stderr(&bad)
+    );
+}

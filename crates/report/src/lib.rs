@@ -1,6 +1,7 @@
 //! What the batch tool prints, as a library: a [`Summary`] that counts the verdicts of a
 //! [`swyx_flow::Tracker`] (label x component: packets, bytes, flows; unclassified by reason),
-//! and the line formats of packets and flows in JSON and CSV.
+//! and the line formats of packets and flows in JSON and CSV; and, from the port matrix alone,
+//! the [`firewall`] rules of every component (table, JSON, nftables, Windows commands).
 //!
 //! A crate apart from `swyx-flow` so that an embedder of the tracker pulls no serde.
 //!
@@ -29,6 +30,7 @@
 #![deny(missing_docs)]
 
 mod csv;
+pub mod firewall;
 mod lines;
 mod summary;
 
