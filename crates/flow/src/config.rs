@@ -65,6 +65,13 @@ pub struct Config {
     pub max_fragmented: usize,
     /// Hosts whose roles are noted ([`Tracker::hosts`](crate::Tracker::hosts)). Default 65,536.
     pub max_hosts: usize,
+    /// A UDP flow that carried a STUN message (RFC 5389: the ICE connectivity checks that
+    /// WebRTC, Teams and Skype send on their media 5-tuples) is another application's media:
+    /// its later RTP, RTCP and T.38 packets get no label from the matrix's rows (reason
+    /// `ice_media`), unless signalling announced the flow. Default on: the SwyxWare 2013 port
+    /// document names no STUN, and none of the VoIP captures the rules were measured on has
+    /// STUN on a media flow. Turn it off for a SwyxWare release that speaks ICE.
+    pub stun_marks_other_media: bool,
 }
 
 impl Default for Config {
@@ -88,6 +95,7 @@ impl Default for Config {
             sip_stream_total: 2 << 20,
             max_fragmented: 4096,
             max_hosts: 65_536,
+            stun_marks_other_media: true,
         }
     }
 }

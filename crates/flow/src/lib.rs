@@ -48,7 +48,10 @@
 //!    handshake too) is unclassified with `payload_contradicts`. So HTTP on TCP 5060 is not
 //!    SIP. Without the SYN (a capture that starts mid-connection), a TCP segment only ever
 //!    confirms, as in the stateless classifier. The handshake's packets wait for that first
-//!    segment (see 6); a connection that never carries a byte keeps its port-only label.
+//!    segment (see 6). Its segments without payload are no evidence: they carry the flow's
+//!    label once it has one, and a connection that never carries a byte (a handshake alone, a
+//!    refused connection, measured on `ocs.pcap`'s 6 frames to 5122) is unclassified with
+//!    `no_payload`: a port alone labels no connection whose opening was seen.
 //! 3. **Weak signatures and broad rows need agreeing packets.** RTP and T.38 (whose signatures
 //!    are a few header bits) on any row (RTCP, whose lengths must fit, decides alone on a
 //!    narrow row), and every label on a broad row (SwyxDect 800's

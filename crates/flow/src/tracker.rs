@@ -61,7 +61,7 @@ enum Own {
     /// bits): needs agreeing packets.
     Staged(Decision),
     /// No label.
-    None(Reason),
+    None(FlowReason),
 }
 
 impl Own {
@@ -77,7 +77,7 @@ impl Own {
                 Own::Staged(*d)
             }
             Outcome::Labelled(d) => Own::Narrow(*d),
-            Outcome::Unclassified(reason) => Own::None(*reason),
+            Outcome::Unclassified(reason) => Own::None(FlowReason::Packet(*reason)),
         }
     }
 
@@ -86,7 +86,7 @@ impl Own {
         match self {
             Own::Narrow(d) => Verdict::Labelled(labelled(d, DecidedBy::Packet)),
             Own::Staged(_) => Verdict::Unclassified(FlowReason::Undecided),
-            Own::None(reason) => Verdict::Unclassified(FlowReason::Packet(*reason)),
+            Own::None(reason) => Verdict::Unclassified(*reason),
         }
     }
 }
@@ -126,6 +126,8 @@ struct Flow {
     refuted: bool,
     /// Packets confirmed on broad rows wait for agreement.
     staged: bool,
+    /// A UDP flow that carried STUN (see [`Config::stun_marks_other_media`]).
+    ice: bool,
     closing: Option<EndReason>,
     client_is_lo: bool,
     after_eviction: bool,
@@ -658,8 +660,29 @@ impl<'t> Tracker<'t> {
             };
             outcome = site::apply(outcome, [src, dst], self.classifier.table(), &packet);
         }
-        let own = Own::of(&outcome);
+        let mut own = Own::of(&outcome);
         let flow = self.table.get_mut(slot);
+        // A TCP segment without payload in a connection whose SYN was seen is no evidence: its
+        // port alone labels nothing. It carries its flow's label once the flow has one; a
+        // connection that never carries a byte stays unlabelled (`no_payload`).
+        if tcp
+            && packet.payload.is_empty()
+            && flow.tcp & SYN_SEEN != 0
+            && matches!(own, Own::Narrow(d) if d.evidence == Evidence::PortOnly)
+        {
+            own = Own::None(FlowReason::NoPayload);
+        }
+        if !tcp && self.config.stun_marks_other_media {
+            match own {
+                Own::None(_) if is_stun(packet.payload) => flow.ice = true,
+                Own::Narrow(d) | Own::Staged(d)
+                    if flow.ice && matches!(d.label, Label::Rtp | Label::T38) =>
+                {
+                    own = Own::None(FlowReason::IceMedia);
+                }
+                _ => {}
+            }
+        }
         if flow.counts[0].packets + flow.counts[1].packets == 0 {
             flow.first_own = own.fallback();
             flow.first_ns = time_ns;
@@ -765,7 +788,9 @@ impl<'t> Tracker<'t> {
                         Some(own.fallback())
                     }
                     None if flow.refuted => flow.carried(from_lo),
-                    None if message_start && reason == Reason::PayloadContradicts => {
+                    None if message_start
+                        && reason == FlowReason::Packet(Reason::PayloadContradicts) =>
+                    {
                         // A message start that contradicts every row: not this protocol.
                         flow.refuted = true;
                         settle = Some(Settle::Carry);
@@ -1261,6 +1286,7 @@ impl<'t> Tracker<'t> {
             looked: u64::MAX,
             refuted: false,
             staged: false,
+            ice: false,
             quiet: 0,
             staging: Staging::default(),
             tcp: 0,
@@ -1564,6 +1590,19 @@ impl<'t> Tracker<'t> {
 /// Whether a SIP message may matter to the expectations: BYE, CANCEL and failure responses end
 /// a dialog's; a message with a body may carry SDP. A message that ends with its empty line
 /// has no body: most messages are that, and they are settled without parsing.
+/// A STUN message (RFC 5389): the two top bits zero, the magic cookie, and a length that is a
+/// multiple of 4 and fills the datagram after the 20-byte header.
+fn is_stun(payload: &[u8]) -> bool {
+    let Some(header) = payload.first_chunk::<20>() else {
+        return false;
+    };
+    let len = usize::from(u16::from_be_bytes([header[2], header[3]]));
+    header[0] & 0xc0 == 0
+        && header[4..8] == [0x21, 0x12, 0xa4, 0x42]
+        && len % 4 == 0
+        && len + 20 == payload.len()
+}
+
 fn worth_parsing(payload: &[u8]) -> bool {
     let ends_dialog = payload.starts_with(b"BYE ")
         || payload.starts_with(b"CANCEL ")

@@ -73,6 +73,13 @@ pub enum FlowReason {
     /// Only broad rows cover the flow, its payloads match one, but too few of its packets
     /// agreed before the flow ended or the packet's hold-back bound was reached.
     Undecided,
+    /// A TCP connection whose SYN was seen and that carried no payload (a handshake alone, a
+    /// refused connection, or segments handed out before its first byte at the hold-back
+    /// bound): a port alone is no evidence.
+    NoPayload,
+    /// RTP, RTCP or T.38 in a UDP flow that carried STUN: ICE media of another application
+    /// ([`Config::stun_marks_other_media`](crate::Config::stun_marks_other_media)).
+    IceMedia,
 }
 
 impl FlowReason {
@@ -81,6 +88,8 @@ impl FlowReason {
         match self {
             FlowReason::Packet(reason) => reason.id(),
             FlowReason::Undecided => "undecided",
+            FlowReason::NoPayload => "no_payload",
+            FlowReason::IceMedia => "ice_media",
         }
     }
 }
@@ -90,6 +99,8 @@ impl fmt::Display for FlowReason {
         match self {
             FlowReason::Packet(reason) => reason.fmt(f),
             FlowReason::Undecided => f.write_str("broad row, too few agreeing packets"),
+            FlowReason::NoPayload => f.write_str("TCP connection without payload"),
+            FlowReason::IceMedia => f.write_str("media in a flow that carried STUN (ICE)"),
         }
     }
 }

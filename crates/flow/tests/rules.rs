@@ -345,8 +345,15 @@ fn flows_end_on_rst_and_on_idle() {
     tracker.push(3, 600_000_000_000, 60, &classify(&late), &mut out);
     let ends: Vec<EndReason> = out.flows.iter().map(|f| f.end).collect();
     assert_eq!(ends, [EndReason::Rst, EndReason::Idle]);
-    // The refused connection on the CDS port: port-only, as without the flow layer.
-    assert_eq!(out.flows[0].verdict.label(), Some(Label::Configuration));
+    // The refused connection on the CDS port carried no byte: its port alone labels nothing.
+    assert_eq!(out.flows[0].verdict.label(), None);
+    assert_eq!(
+        out.flows[0].verdict.reason().map(|r| r.id()),
+        Some("no_payload")
+    );
+    assert!(out.packets[..2]
+        .iter()
+        .all(|p| p.verdict.reason().map(|r| r.id()) == Some("no_payload")));
     tracker.finish(&mut out);
     assert_eq!(out.flows[2].end, EndReason::EndOfCapture);
 }
@@ -553,4 +560,47 @@ fn a_later_fragment_carries_its_first_fragments_label() {
         out.packets[0].verdict,
         Verdict::Unclassified(FlowReason::Packet(Reason::NonFirstFragment))
     );
+}
+
+/// A STUN binding request (RFC 5389), as ICE sends on a media 5-tuple.
+fn stun_binding_request() -> Vec<u8> {
+    let mut message = vec![0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xa4, 0x42];
+    message.extend_from_slice(&[7; 12]); // transaction id
+    message.extend_from_slice(&[0x00, 0x24, 0x00, 0x04, 0x6e, 0x00, 0x01, 0xff]); // PRIORITY
+    message
+}
+
+#[test]
+fn media_in_a_flow_that_carried_stun_is_another_applications() {
+    // An ICE client on SwyxIt!'s range: connectivity checks, then RTP on the same 5-tuple.
+    let mut frames = vec![udp(PC, OTHER, 50100, 3480, stun_binding_request())];
+    frames.extend((0..6).map(|i| udp(PC, OTHER, 50100, 3480, payload::rtp(i, u32::from(i) * 160))));
+    let out = track(&frames);
+    for packet in &out.packets[1..] {
+        assert_eq!(
+            packet.verdict,
+            Verdict::Unclassified(FlowReason::IceMedia),
+            "packet {}",
+            packet.index
+        );
+    }
+    // The same RTP without the STUN is SwyxIt!'s range's RTP; and with the rule off, too.
+    let plain = track(&frames[1..]);
+    assert!(plain
+        .packets
+        .iter()
+        .all(|p| p.verdict.label() == Some(Label::Rtp)));
+    let mut config = Config::default();
+    config.stun_marks_other_media = false;
+    let off = track_with(config, &frames, 20);
+    assert!(off.packets[2..]
+        .iter()
+        .all(|p| p.verdict.label() == Some(Label::Rtp)));
+    // Something STUN-like that is not (a wrong length) marks nothing.
+    let mut not_stun = stun_binding_request();
+    not_stun[3] = 0x0c;
+    frames[0] = udp(PC, OTHER, 50100, 3480, not_stun);
+    assert!(track(&frames).packets[2..]
+        .iter()
+        .all(|p| p.verdict.label() == Some(Label::Rtp)));
 }
