@@ -469,6 +469,101 @@ fn frames() -> Vec<(&'static str, LinkType, Vec<u8>)> {
             Loop,
             frame::link_frame(Loop, IPV4, &ipv4(6, 0, &tcp(40010, 21, sample("ftp-user")))),
         ),
+        (
+            "eth-qinq-pppoe-ipv4-udp-rtcp",
+            Ethernet,
+            ethernet(
+                &[(0x8100, 757), (0x8100, 1)],
+                frame::ETHERTYPE_PPPOE_SESSION,
+                &frame::pppoe_session(
+                    0x3d6d,
+                    frame::PPP_IPV4,
+                    &ipv4(17, 0, &udp(50001, 54935, sample("rtcp-sender-report"))),
+                ),
+            ),
+        ),
+        (
+            "eth-mpls-ipv6-udp-sip",
+            Ethernet,
+            ethernet(
+                &[],
+                frame::ETHERTYPE_MPLS,
+                &frame::mpls_stack(
+                    &[16, 17],
+                    &ipv6(&[], 17, &udp(5070, 5060, sample("sip-invite"))),
+                ),
+            ),
+        ),
+        (
+            "eth-gre-key-sequence-ipv4-tcp-h225",
+            Ethernet,
+            eth4(ipv4(
+                47,
+                0,
+                &frame::gre_packet(
+                    IPV4,
+                    true,
+                    Some(7),
+                    Some(9),
+                    &ipv4(6, 0, &tcp(1031, 1720, sample("tpkt-q931-setup"))),
+                ),
+            )),
+        ),
+        (
+            "eth-erspan3-platform-ipv4-udp-sip",
+            Ethernet,
+            eth4(ipv4(
+                47,
+                0,
+                &frame::gre_packet(
+                    0x22eb,
+                    false,
+                    None,
+                    Some(1),
+                    &[
+                        frame::erspan_3_header(frame::ERSPAN_SESSION, true),
+                        eth4(ipv4(17, 0, &udp(5070, 5060, sample("sip-invite")))),
+                    ]
+                    .concat(),
+                ),
+            )),
+        ),
+        (
+            "eth-erspan2-ipv4-udp-rtp",
+            Ethernet,
+            eth4(ipv4(
+                47,
+                0,
+                &frame::gre_packet(
+                    0x88be,
+                    false,
+                    None,
+                    Some(1),
+                    &[
+                        &frame::erspan_2_header(frame::ERSPAN_SESSION)[..],
+                        &eth4(ipv4(17, 0, &udp(51000, 40000, sample("rtp-pcma")))),
+                    ]
+                    .concat(),
+                ),
+            )),
+        ),
+        (
+            "eth-vxlan-ipv4-udp-sip",
+            Ethernet,
+            eth4(ipv4(
+                17,
+                0,
+                &frame::udp_datagram(
+                    49152,
+                    frame::VXLAN_PORT,
+                    &[
+                        &frame::vxlan_header(5)[..],
+                        &eth4(ipv4(17, 0, &udp(5070, 5060, sample("sip-200-ok")))),
+                    ]
+                    .concat(),
+                ),
+            )),
+        ),
     ]
 }
 

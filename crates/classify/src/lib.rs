@@ -60,6 +60,29 @@
 //! do; a custom narrow UDP row labelled, say, `h323` (RAS has no signature) stays unknown on
 //! a whole datagram that contradicts its neighbours, and can lose to them once truncated.
 //!
+//! # Encapsulations
+//!
+//! Below the link layer ([`LinkType`]), the decoder reads, with a bound on each and without
+//! allocating:
+//!
+//! - **802.1Q / 802.1ad (QinQ) tags** (TPID 0x8100, 0x88a8, 0x9100, 0x9200), up to 8;
+//! - **PPPoE sessions** (EtherType 0x8864, after any tags) whose PPP protocol is IPv4 (0x0021)
+//!   or IPv6 (0x0057); other PPP protocols are [`Reason::NotIp`];
+//! - **MPLS label stacks** (0x8847, 0x8848) up to 8 labels, then IPv4 or IPv6 by the version
+//!   nibble (a pseudowire is [`Reason::NotIp`]);
+//! - **tunnels**, two levels deep counted together: IP-in-IP (4), IPv6-in-IP (41), **GRE**
+//!   (47, version 0, with checksum, key and sequence number) carrying IPv4, IPv6, Ethernet
+//!   (transparent Ethernet bridging) or **ERSPAN** types I, II and III (Ethernet inside,
+//!   after the platform-specific subheader of type III when present), and **VXLAN** (UDP to
+//!   4789). A tunnel beyond the depth, GRE version 1 (PPTP) and GRE of another protocol type
+//!   are [`Reason::NotTcpUdp`]; a UDP datagram to 4789 is only VXLAN with the I flag set and
+//!   an Ethernet frame that leads to an IP header, and otherwise is classified as the UDP
+//!   packet it is.
+//!
+//! The packet classified is the innermost one: its ports and addresses. Plain Ethernet, IPv4
+//! and UDP pay one comparison for all this (the destination port against 4789); the rest is
+//! decoded out of line.
+//!
 //! # Tables
 //!
 //! The default table is generated at compile time (`build.rs`) from the matrix file shipped in
@@ -195,7 +218,8 @@ impl<'t> Classifier<'t> {
         &self.table
     }
 
-    /// Classifies an Ethernet II frame (802.1Q / QinQ tags allowed).
+    /// Classifies an Ethernet II frame (802.1Q / QinQ tags, PPPoE, MPLS and tunnels allowed:
+    /// see the crate docs' *Encapsulations*).
     #[must_use]
     #[inline]
     pub fn classify<'a>(&self, frame: &'a [u8]) -> Classification<'a> {

@@ -10,7 +10,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LinkType {
-    /// Ethernet II, with any number of 802.1Q / 802.1ad (QinQ) tags.
+    /// Ethernet II, with up to 8 802.1Q / 802.1ad (QinQ) tags, PPPoE and MPLS (see the crate
+    /// docs' *Encapsulations*).
     Ethernet,
     /// Raw IP: IPv4 or IPv6, told apart by the version nibble.
     RawIp,

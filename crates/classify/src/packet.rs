@@ -5,10 +5,16 @@ use crate::{LinkType, Reason, Transport};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use core::ops::Range;
 
-/// Tunnels (IP-in-IP, IPv6-in-IP) are followed this many levels deep.
+/// Tunnels are followed this many levels deep, all kinds counted together: IP-in-IP and
+/// IPv6-in-IP, GRE (with IP, Ethernet or ERSPAN inside) and VXLAN. A tunnel one level deeper
+/// is not followed: IP-in-IP and GRE then give [`Reason::NotTcpUdp`], a VXLAN datagram is the
+/// UDP packet it is. Two levels hold a mirrored ERSPAN copy of VXLAN traffic.
 const MAX_TUNNEL_DEPTH: u8 = 2;
 /// VLAN tags followed before giving up on a frame.
 const MAX_VLAN_TAGS: u8 = 8;
+/// MPLS labels followed before giving up on a frame (RFC 3032 sets no limit; real stacks hold
+/// two or three: transport, service and an entropy label).
+const MAX_MPLS_LABELS: u8 = 8;
 /// IPv6 extension headers followed before giving up on a packet.
 const MAX_EXTENSION_HEADERS: u8 = 8;
 
@@ -176,6 +182,17 @@ mod ether_type {
     /// Pre-standard QinQ tags some switches still send.
     pub(super) const QINQ_9100: u16 = 0x9100;
     pub(super) const QINQ_9200: u16 = 0x9200;
+    /// PPPoE session stage (RFC 2516); the discovery stage (0x8863) carries no IP.
+    pub(super) const PPPOE_SESSION: u16 = 0x8864;
+    /// MPLS unicast and multicast label stacks (RFC 3032, RFC 5332).
+    pub(super) const MPLS_UNICAST: u16 = 0x8847;
+    pub(super) const MPLS_MULTICAST: u16 = 0x8848;
+    /// Transparent Ethernet bridging: an Ethernet frame inside GRE (RFC 1701).
+    pub(super) const TRANSPARENT_ETHERNET: u16 = 0x6558;
+    /// ERSPAN types I and II inside GRE (told apart by the GRE sequence number).
+    pub(super) const ERSPAN_1_2: u16 = 0x88be;
+    /// ERSPAN type III inside GRE.
+    pub(super) const ERSPAN_3: u16 = 0x22eb;
 }
 
 /// Ethernet II: destination (0..6) and source (6..12) MAC, then the EtherType.
@@ -191,6 +208,31 @@ mod vlan {
     use super::Field;
     pub(super) const ETHERTYPE: Field = 2..4;
     pub(super) const TAG_LEN: usize = ETHERTYPE.end;
+}
+
+/// A PPPoE session header (RFC 2516): version and type (0), code (1), session id (2..4),
+/// length (4..6); then the PPP protocol (RFC 1661), uncompressed as RFC 2516 requires.
+mod pppoe {
+    use super::Field;
+    pub(super) const VERSION_TYPE: usize = 0;
+    pub(super) const CODE: usize = 1;
+    pub(super) const PPP_PROTOCOL: Field = 6..8;
+    pub(super) const HEADER_LEN: usize = PPP_PROTOCOL.end;
+    /// Version 1, type 1: the only ones RFC 2516 defines.
+    pub(super) const VERSION_1_TYPE_1: u8 = 0x11;
+    /// The code of every session-stage frame.
+    pub(super) const SESSION_DATA: u8 = 0x00;
+    /// PPP protocol numbers of IPv4 (RFC 1332) and IPv6 (RFC 5072).
+    pub(super) const PPP_IPV4: u16 = 0x0021;
+    pub(super) const PPP_IPV6: u16 = 0x0057;
+}
+
+/// An MPLS label stack entry (RFC 3032): label (20 bits), traffic class (3), bottom of stack
+/// (1), TTL (8).
+mod mpls {
+    pub(super) const BOTTOM_OF_STACK_BYTE: usize = 2;
+    pub(super) const BOTTOM_OF_STACK: u8 = 0x01;
+    pub(super) const ENTRY_LEN: usize = 4;
 }
 
 /// Linux cooked capture v1: packet type (0..2), ARPHRD type (2..4), address length (4..6),
@@ -230,6 +272,7 @@ mod ip_protocol {
     pub(super) const TCP: u8 = 6;
     pub(super) const UDP: u8 = 17;
     pub(super) const IPV6_IN_IP: u8 = 41;
+    pub(super) const GRE: u8 = 47;
     pub(super) const IPV6_ROUTING: u8 = 43;
     pub(super) const IPV6_FRAGMENT: u8 = 44;
     pub(super) const AUTHENTICATION: u8 = 51;
@@ -297,6 +340,56 @@ mod udp {
     use super::Field;
     /// Header and payload.
     pub(super) const LENGTH: Field = 4..6;
+    pub(super) const HEADER_LEN: usize = 8;
+    /// The IANA port of VXLAN (RFC 7348), as a destination.
+    pub(super) const VXLAN_PORT: u16 = 4789;
+}
+
+/// GRE (RFC 2784, with the key and sequence number of RFC 2890): flags (0), reserved and
+/// version (1), protocol type as an EtherType (2..4), then a 4-byte field for each of
+/// checksum (with the reserved word after it), key and sequence number whose flag is set, in
+/// that order.
+mod gre {
+    use super::Field;
+    pub(super) const FLAGS: usize = 0;
+    pub(super) const VERSION: usize = 1;
+    pub(super) const PROTOCOL: Field = 2..4;
+    pub(super) const HEADER_LEN: usize = PROTOCOL.end;
+    pub(super) const CHECKSUM_PRESENT: u8 = 0x80;
+    /// RFC 1701's routing present bit: source routes follow, which RFC 2784 dropped.
+    pub(super) const ROUTING_PRESENT: u8 = 0x40;
+    pub(super) const KEY_PRESENT: u8 = 0x20;
+    pub(super) const SEQUENCE_PRESENT: u8 = 0x10;
+    pub(super) const VERSION_MASK: u8 = 0x07;
+    /// The length of each optional field.
+    pub(super) const OPTION_LEN: usize = 4;
+}
+
+/// ERSPAN (draft-foschiano-erspan): the version in the high nibble of the first byte; type II
+/// (version 1) has an 8-byte header, type III (version 2) a 12-byte one whose last bit says
+/// an 8-byte platform-specific subheader follows, and whose frame type (5 bits of byte 10)
+/// says whether an Ethernet frame (0) or an IP packet (2) does.
+mod erspan {
+    pub(super) const VERSION: usize = 0;
+    pub(super) const TYPE_2_VERSION: u8 = 1;
+    pub(super) const TYPE_2_HEADER_LEN: usize = 8;
+    pub(super) const TYPE_3_VERSION: u8 = 2;
+    pub(super) const TYPE_3_HEADER_LEN: usize = 12;
+    pub(super) const TYPE_3_FRAME_TYPE: usize = 10;
+    pub(super) const TYPE_3_OPTIONS: usize = 11;
+    pub(super) const OPTIONS_PRESENT: u8 = 0x01;
+    pub(super) const PLATFORM_SUBHEADER_LEN: usize = 8;
+    pub(super) const FRAME_TYPE_ETHERNET: u8 = 0;
+    pub(super) const FRAME_TYPE_IP: u8 = 2;
+}
+
+/// VXLAN (RFC 7348): flags (0), reserved (1..4), VNI (4..7), reserved (7); an Ethernet frame
+/// follows.
+mod vxlan {
+    pub(super) const FLAGS: usize = 0;
+    /// The I flag: the VNI is valid. RFC 7348 requires it; the other flag bits are reserved
+    /// (extensions such as Group Policy use some), so they are not checked.
+    pub(super) const VNI_VALID: u8 = 0x08;
     pub(super) const HEADER_LEN: usize = 8;
 }
 
@@ -434,8 +527,10 @@ impl<'a> Fragment<'a> {
     }
 }
 
-/// The fragment a captured packet of link type `link` is, if its outermost IP header says it
-/// is one (offset other than 0, or more fragments); `None` for a whole datagram or a packet
+/// The fragment a captured packet of link type `link` is, if one of its IP headers says it is
+/// one (offset other than 0, or more fragments): the outermost, or the first of those inside
+/// the tunnels the classifier follows (IP-in-IP, GRE, VXLAN; VLAN tags, PPPoE and MPLS are
+/// skipped on the way as the classifier skips them); `None` for a whole datagram or a packet
 /// that is not IP. A cold path beside the classifier, for callers that follow fragments: a
 /// non-first fragment has no ports, so [`Reason::NonFirstFragment`] is all `classify` can say.
 ///
@@ -449,7 +544,21 @@ impl<'a> Fragment<'a> {
 /// ```
 #[must_use]
 pub fn fragment_of(link: LinkType, data: &[u8]) -> Option<Fragment<'_>> {
-    let (version, ip) = link_ip(link, data).ok()?;
+    let (mut version, mut ip) = link_ip(link, data).ok()?;
+    for depth in 0..=MAX_TUNNEL_DEPTH {
+        if let Some(fragment) = ip_fragment(version, ip) {
+            return Some(fragment);
+        }
+        match next_layer(decode_ip_header(version, ip).ok()?, depth).ok()? {
+            Next::Packet(_) => return None,
+            Next::Tunnel(inner_version, inner) => (version, ip) = (inner_version, inner),
+        }
+    }
+    None
+}
+
+/// The fragment the IP header of `version` at the start of `ip` says its packet is.
+fn ip_fragment(version: IpVersion, ip: &[u8]) -> Option<Fragment<'_>> {
     match version {
         IpVersion::V4 => {
             let header = ip.first_chunk::<{ ipv4::MIN_HEADER_LEN }>()?;
@@ -525,7 +634,8 @@ fn is_vlan_tag(ethertype: u16) -> bool {
     )
 }
 
-/// The IP header that follows an EtherType, after any 802.1Q / 802.1ad tags.
+/// The IP header that follows an EtherType, after any 802.1Q / 802.1ad tags, PPPoE session
+/// header or MPLS label stack.
 #[inline(always)]
 fn ethertype_ip(mut ethertype: u16, mut rest: &[u8]) -> Result<(IpVersion, &[u8]), Reason> {
     if ethertype != ether_type::IPV4 && ethertype != ether_type::IPV6 {
@@ -534,8 +644,54 @@ fn ethertype_ip(mut ethertype: u16, mut rest: &[u8]) -> Result<(IpVersion, &[u8]
     match ethertype {
         ether_type::IPV4 => Ok((IpVersion::V4, rest)),
         ether_type::IPV6 => Ok((IpVersion::V6, rest)),
+        _ => link_encapsulation_ip(ethertype, rest),
+    }
+}
+
+/// The IP header behind an EtherType other than IPv4's, IPv6's and the VLAN tags': a PPPoE
+/// session header or an MPLS label stack. Out of line: plain Ethernet never pays for it.
+#[cold]
+#[inline(never)]
+fn link_encapsulation_ip(ethertype: u16, rest: &[u8]) -> Result<(IpVersion, &[u8]), Reason> {
+    match ethertype {
+        ether_type::PPPOE_SESSION => pppoe_ip(rest),
+        ether_type::MPLS_UNICAST | ether_type::MPLS_MULTICAST => mpls_ip(rest),
         _ => Err(Reason::NotIp),
     }
+}
+
+/// The IP header of a PPPoE session frame: version 1, type 1, session data, and a PPP
+/// protocol of IPv4 or IPv6 (LCP, IPCP and the other control protocols are not IP).
+fn pppoe_ip(session: &[u8]) -> Result<(IpVersion, &[u8]), Reason> {
+    let Some((header, rest)) = session.split_first_chunk::<{ pppoe::HEADER_LEN }>() else {
+        return Err(Reason::Truncated);
+    };
+    if header[pppoe::VERSION_TYPE] != pppoe::VERSION_1_TYPE_1
+        || header[pppoe::CODE] != pppoe::SESSION_DATA
+    {
+        return Err(Reason::NotIp);
+    }
+    match u16_at!(header, pppoe::PPP_PROTOCOL) {
+        pppoe::PPP_IPV4 => Ok((IpVersion::V4, rest)),
+        pppoe::PPP_IPV6 => Ok((IpVersion::V6, rest)),
+        _ => Err(Reason::NotIp),
+    }
+}
+
+/// The IP header after an MPLS label stack of at most [`MAX_MPLS_LABELS`] entries, told by its
+/// version nibble: MPLS does not say what it carries. Anything else after the bottom of the
+/// stack (a pseudowire's control word or Ethernet frame) is not IP.
+fn mpls_ip(mut stack: &[u8]) -> Result<(IpVersion, &[u8]), Reason> {
+    for _ in 0..MAX_MPLS_LABELS {
+        let Some((entry, rest)) = stack.split_first_chunk::<{ mpls::ENTRY_LEN }>() else {
+            return Err(Reason::Truncated);
+        };
+        stack = rest;
+        if entry[mpls::BOTTOM_OF_STACK_BYTE] & mpls::BOTTOM_OF_STACK != 0 {
+            return raw_ip(stack);
+        }
+    }
+    Err(Reason::NotIp)
 }
 
 /// Skips the VLAN tags from `ethertype` on: the EtherType after them and what follows it.
@@ -581,33 +737,154 @@ enum IpVersion {
 /// What an IP header leads to: the transport layer, or another IP protocol's body.
 enum Layer<'a> {
     Transport(Packet<'a>),
-    Other { protocol: u8, body: &'a [u8] },
+    /// A UDP packet to the VXLAN port: VXLAN, or the packet itself.
+    Vxlan(Packet<'a>),
+    Other {
+        protocol: u8,
+        body: &'a [u8],
+    },
 }
 
-/// Decodes the IP header of `version` in `data`, following IP-in-IP (4) and IPv6-in-IP (41)
-/// tunnels [`MAX_TUNNEL_DEPTH`] levels deep, down to TCP or UDP. A loop, not a call per
-/// tunnel: every path then hands its packet over in registers.
+/// Decodes the IP header of `version` in `data`, following tunnels [`MAX_TUNNEL_DEPTH`]
+/// levels deep, down to TCP or UDP: IP-in-IP (4), IPv6-in-IP (41), GRE (47; see
+/// [`gre_ip`]) and VXLAN (UDP to 4789; see [`vxlan_ip`]). A loop, not a call per tunnel:
+/// every path then hands its packet over in registers. The tunnels are checked after the
+/// plain cases (a UDP packet pays one comparison of its destination port), and decoded out
+/// of line.
 #[inline(always)]
 fn decode_ip_chain(mut version: IpVersion, mut data: &[u8]) -> Result<Packet<'_>, Reason> {
     let mut depth = 0;
     loop {
-        let layer = match version {
-            IpVersion::V4 => decode_ipv4(data)?,
-            IpVersion::V6 => decode_ipv6(data)?,
-        };
-        match layer {
-            Layer::Transport(packet) => return Ok(packet),
-            Layer::Other { protocol, body } => {
-                version = match protocol {
-                    ip_protocol::IPV4_IN_IP if depth < MAX_TUNNEL_DEPTH => IpVersion::V4,
-                    ip_protocol::IPV6_IN_IP if depth < MAX_TUNNEL_DEPTH => IpVersion::V6,
-                    _ => return Err(Reason::NotTcpUdp),
-                };
-                data = body;
-                depth += 1;
-            }
+        match next_layer(decode_ip_header(version, data)?, depth)? {
+            Next::Packet(packet) => return Ok(packet),
+            Next::Tunnel(inner_version, inner) => (version, data) = (inner_version, inner),
+        }
+        depth += 1;
+    }
+}
+
+/// Decodes one IP header of `version`.
+#[inline(always)]
+fn decode_ip_header(version: IpVersion, data: &[u8]) -> Result<Layer<'_>, Reason> {
+    match version {
+        IpVersion::V4 => decode_ipv4(data),
+        IpVersion::V6 => decode_ipv6(data),
+    }
+}
+
+/// What a decoded IP header leads to once its tunnels are read.
+enum Next<'a> {
+    /// The transport layer: the packet to classify.
+    Packet(Packet<'a>),
+    /// The IP header of a tunnel's inner packet.
+    Tunnel(IpVersion, &'a [u8]),
+}
+
+/// The packet `layer` is, or the inner IP header of the tunnel it is, `depth` tunnels deep:
+/// the one rule of which tunnels are followed, for the decoder and [`fragment_of`] alike.
+#[inline(always)]
+fn next_layer(layer: Layer<'_>, depth: u8) -> Result<Next<'_>, Reason> {
+    match layer {
+        Layer::Transport(packet) => Ok(Next::Packet(packet)),
+        Layer::Vxlan(packet) => Ok(match vxlan_ip(packet.payload) {
+            Some((version, inner)) if depth < MAX_TUNNEL_DEPTH => Next::Tunnel(version, inner),
+            _ => Next::Packet(packet),
+        }),
+        Layer::Other { protocol, body } => {
+            let (version, inner) = match protocol {
+                _ if depth >= MAX_TUNNEL_DEPTH => return Err(Reason::NotTcpUdp),
+                ip_protocol::IPV4_IN_IP => (IpVersion::V4, body),
+                ip_protocol::IPV6_IN_IP => (IpVersion::V6, body),
+                ip_protocol::GRE => gre_ip(body)?,
+                _ => return Err(Reason::NotTcpUdp),
+            };
+            Ok(Next::Tunnel(version, inner))
         }
     }
+}
+
+/// The IP header a GRE packet (`body`, after its IP header) carries: IPv4 or IPv6, or one
+/// inside an Ethernet frame (transparent Ethernet bridging, ERSPAN types I to III).
+///
+/// Only version 0 is decoded; version 1 (PPTP's enhanced GRE, PPP inside) and RFC 1701's
+/// source routes are not, and like a protocol type other than those above, leave the packet
+/// [`Reason::NotTcpUdp`]: IP whose payload is neither TCP nor UDP, as the classifier reads
+/// it.
+#[cold]
+#[inline(never)]
+fn gre_ip(body: &[u8]) -> Result<(IpVersion, &[u8]), Reason> {
+    let Some(header) = body.first_chunk::<{ gre::HEADER_LEN }>() else {
+        return Err(Reason::Truncated);
+    };
+    let flags = header[gre::FLAGS];
+    if header[gre::VERSION] & gre::VERSION_MASK != 0 || flags & gre::ROUTING_PRESENT != 0 {
+        return Err(Reason::NotTcpUdp);
+    }
+    let options = usize::from(flags & gre::CHECKSUM_PRESENT != 0)
+        + usize::from(flags & gre::KEY_PRESENT != 0)
+        + usize::from(flags & gre::SEQUENCE_PRESENT != 0);
+    let inner = body
+        .get(gre::HEADER_LEN + options * gre::OPTION_LEN..)
+        .ok_or(Reason::Truncated)?;
+    match u16_at!(header, gre::PROTOCOL) {
+        ether_type::IPV4 => Ok((IpVersion::V4, inner)),
+        ether_type::IPV6 => Ok((IpVersion::V6, inner)),
+        ether_type::TRANSPARENT_ETHERNET => ethernet_ip(inner),
+        // Type I has neither a sequence number nor an ERSPAN header.
+        ether_type::ERSPAN_1_2 if flags & gre::SEQUENCE_PRESENT == 0 => ethernet_ip(inner),
+        ether_type::ERSPAN_1_2 => {
+            let Some((header, frame)) = inner.split_first_chunk::<{ erspan::TYPE_2_HEADER_LEN }>()
+            else {
+                return Err(Reason::Truncated);
+            };
+            if header[erspan::VERSION] >> 4 != erspan::TYPE_2_VERSION {
+                return Err(Reason::MalformedHeader);
+            }
+            ethernet_ip(frame)
+        }
+        ether_type::ERSPAN_3 => {
+            let Some((header, rest)) = inner.split_first_chunk::<{ erspan::TYPE_3_HEADER_LEN }>()
+            else {
+                return Err(Reason::Truncated);
+            };
+            if header[erspan::VERSION] >> 4 != erspan::TYPE_3_VERSION {
+                return Err(Reason::MalformedHeader);
+            }
+            let frame = if header[erspan::TYPE_3_OPTIONS] & erspan::OPTIONS_PRESENT != 0 {
+                rest.get(erspan::PLATFORM_SUBHEADER_LEN..)
+                    .ok_or(Reason::Truncated)?
+            } else {
+                rest
+            };
+            match header[erspan::TYPE_3_FRAME_TYPE] >> 2 & 0x1f {
+                erspan::FRAME_TYPE_ETHERNET => ethernet_ip(frame),
+                erspan::FRAME_TYPE_IP => raw_ip(frame),
+                _ => Err(Reason::NotTcpUdp),
+            }
+        }
+        _ => Err(Reason::NotTcpUdp),
+    }
+}
+
+/// The IP header inside a UDP datagram to the VXLAN port, if it is VXLAN: a whole 8-byte
+/// header with the I flag set, and an Ethernet frame whose EtherType (after any VLAN tags,
+/// PPPoE or MPLS) leads to an IP header of that version. Anything else, another protocol on
+/// port 4789 or VXLAN carrying ARP, is `None`, and the datagram is classified as the UDP
+/// packet it is. Past this check the inner packet is what is classified, or what gives the
+/// reason, as behind any other tunnel.
+#[cold]
+#[inline(never)]
+fn vxlan_ip(payload: &[u8]) -> Option<(IpVersion, &[u8])> {
+    let (header, frame) = payload.split_first_chunk::<{ vxlan::HEADER_LEN }>()?;
+    if header[vxlan::FLAGS] & vxlan::VNI_VALID == 0 {
+        return None;
+    }
+    let (version, ip) = ethernet_ip(frame).ok()?;
+    let expected = match version {
+        IpVersion::V4 => 4,
+        IpVersion::V6 => 6,
+    };
+    (ip.first()? >> 4 == expected).then_some((version, ip))
 }
 
 #[inline(always)]
@@ -813,7 +1090,7 @@ fn transport<'a>(
         Transport::Tcp => body.get(tcp::FLAGS).copied().unwrap_or(0),
         Transport::Udp => 0,
     };
-    Ok(Layer::Transport(Packet {
+    let packet = Packet {
         transport,
         src_port,
         dst_port,
@@ -822,5 +1099,12 @@ fn transport<'a>(
         src_addr,
         dst_addr,
         tcp_flags,
-    }))
+    };
+    // The raw bytes against the port's, on UDP only: cachegrind counts 298.4 instructions per
+    // packet of the classify bench's mix (`mix_loop`) with this, 298.8 before tunnels were
+    // decoded, 306.5 with the same test on the decoded packet in the tunnel loop.
+    if transport == Transport::Udp && port_bytes[ports::DST_PORT] == udp::VXLAN_PORT.to_be_bytes() {
+        return Ok(Layer::Vxlan(packet));
+    }
+    Ok(Layer::Transport(packet))
 }

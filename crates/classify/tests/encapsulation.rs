@@ -3,7 +3,8 @@
 use swyx_classify::{
     classify, classify_ip, classify_link, Component, Evidence, Label, LinkType, Reason, Transport,
 };
-use swyx_testkit::{payload, Addresses, FrameSpec};
+use swyx_testkit::frame::{self, Gre, GrePayload, DEFAULT_DST_MAC, DEFAULT_SRC_MAC};
+use swyx_testkit::{payload, Addresses, Encapsulation, FrameSpec};
 
 const A: [u8; 4] = [10, 1, 1, 20];
 const B: [u8; 4] = [10, 1, 1, 10];
@@ -415,4 +416,498 @@ fn offload_frames_cut_short_keep_their_port_only_label() {
         (cut.label(), cut.evidence()),
         (Some(Label::Cornet), Some(Evidence::PortOnly))
     );
+}
+
+/// The outer addresses of the tunnels below.
+const OUTER_V4: Addresses = Addresses::V4([192, 0, 2, 1], [192, 0, 2, 2]);
+const OUTER_V6: Addresses = Addresses::V6(
+    [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+    [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+);
+
+fn gre(outer: Addresses, payload: GrePayload) -> Encapsulation {
+    Encapsulation::Gre(Gre::new(outer, payload))
+}
+
+fn vxlan(outer: Addresses) -> Encapsulation {
+    Encapsulation::Vxlan {
+        outer,
+        src_port: 49152,
+        vni: 0x12_3456,
+    }
+}
+
+/// Every encapsulation the decoder reads, alone and nested (outermost first).
+fn encapsulations() -> Vec<(&'static str, Vec<Encapsulation>)> {
+    let keyed = |outer, key, sequence, checksum| {
+        Encapsulation::Gre(Gre {
+            key,
+            sequence,
+            checksum,
+            ..Gre::new(outer, GrePayload::Ip)
+        })
+    };
+    vec![
+        ("pppoe", vec![Encapsulation::Pppoe(0x3d6d)]),
+        ("mpls-one-label", vec![Encapsulation::Mpls(vec![16])]),
+        (
+            "mpls-three-labels",
+            vec![Encapsulation::Mpls(vec![100, 200, 0xf_ffff])],
+        ),
+        ("gre-ipv4", vec![gre(OUTER_V4, GrePayload::Ip)]),
+        ("gre-ipv6", vec![gre(OUTER_V6, GrePayload::Ip)]),
+        ("gre-key", vec![keyed(OUTER_V4, Some(7), None, false)]),
+        ("gre-sequence", vec![keyed(OUTER_V6, None, Some(9), false)]),
+        (
+            "gre-checksum-key-sequence",
+            vec![keyed(OUTER_V4, Some(7), Some(9), true)],
+        ),
+        ("gre-ethernet", vec![gre(OUTER_V4, GrePayload::Ethernet)]),
+        ("erspan-1", vec![gre(OUTER_V4, GrePayload::ErspanI)]),
+        ("erspan-2", vec![gre(OUTER_V4, GrePayload::ErspanII)]),
+        (
+            "erspan-3",
+            vec![gre(OUTER_V6, GrePayload::ErspanIII { platform: false })],
+        ),
+        (
+            "erspan-3-platform",
+            vec![gre(OUTER_V4, GrePayload::ErspanIII { platform: true })],
+        ),
+        ("vxlan-ipv4", vec![vxlan(OUTER_V4)]),
+        ("vxlan-ipv6", vec![vxlan(OUTER_V6)]),
+        (
+            "pppoe-gre",
+            vec![Encapsulation::Pppoe(1), gre(OUTER_V4, GrePayload::Ip)],
+        ),
+        (
+            "mpls-gre-ethernet-pppoe",
+            vec![
+                Encapsulation::Mpls(vec![30]),
+                gre(OUTER_V4, GrePayload::Ethernet),
+                Encapsulation::Pppoe(2),
+            ],
+        ),
+        (
+            "erspan-2-vxlan",
+            vec![gre(OUTER_V4, GrePayload::ErspanII), vxlan(OUTER_V4)],
+        ),
+        (
+            "vxlan-mpls",
+            vec![vxlan(OUTER_V6), Encapsulation::Mpls(vec![5, 6])],
+        ),
+    ]
+}
+
+fn encapsulated(spec: &FrameSpec, encapsulations: &[Encapsulation]) -> FrameSpec {
+    let mut spec = spec.clone();
+    spec.encapsulations = encapsulations.to_vec();
+    spec
+}
+
+#[test]
+fn every_encapsulation_gives_the_inner_packet_and_its_label() {
+    for (name, encapsulations) in encapsulations() {
+        for (spec, label) in samples() {
+            for spec in [spec.clone(), spec.into_ipv6()] {
+                let spec = encapsulated(&spec, &encapsulations);
+                let frame = spec.ethernet();
+                let result = classify(&frame);
+                assert_eq!(result.label(), Some(label), "{name} {spec:?}");
+                let packet = result.packet.unwrap();
+                assert_eq!(packet.payload, &spec.payload[..], "{name}");
+                assert_eq!(
+                    (packet.transport, packet.src_port, packet.dst_port),
+                    (spec.transport, spec.src_port, spec.dst_port),
+                    "{name}"
+                );
+                let (src, dst): (&[u8], &[u8]) = match &spec.addresses {
+                    Addresses::V4(src, dst) => (src, dst),
+                    Addresses::V6(src, dst) => (src, dst),
+                };
+                assert_eq!((packet.src_addr, packet.dst_addr), (src, dst), "{name}");
+                assert!(!packet.is_truncated(), "{name}");
+                // Linux cooked captures announce the outermost EtherType too.
+                for link in [LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::RawIp] {
+                    if spec.fits_link(link) {
+                        let linked = spec.link(link);
+                        let linked = classify_link(link, &linked);
+                        assert_eq!(linked.packet, Some(packet), "{name} {link:?}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn pppoe_after_qinq_tags_is_decoded() {
+    // As in nDPI's discord_mid_flow.pcap: two 802.1Q tags, then a PPPoE session.
+    let mut spec = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite());
+    spec.vlans = vec![(0x8100, 757), (0x8100, 1)];
+    spec.encapsulations = vec![Encapsulation::Pppoe(0x3d6d)];
+    let frame = spec.ethernet();
+    assert_eq!(
+        &frame[12..24],
+        &[0x81, 0, 0x02, 0xf5, 0x81, 0, 0, 1, 0x88, 0x64, 0x11, 0]
+    );
+    assert_eq!(classify(&frame).label(), Some(Label::Sip));
+    spec.vlans = vec![(0x88a8, 10), (0x8100, 20)];
+    assert_eq!(
+        classify(&spec.clone().into_ipv6().ethernet()).label(),
+        Some(Label::Sip)
+    );
+}
+
+#[test]
+fn pppoe_that_carries_no_ip_is_not_ip() {
+    let ip = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()).ip();
+    let eth = |ethertype: u16, body: &[u8]| {
+        frame::ethernet_frame(DEFAULT_DST_MAC, DEFAULT_SRC_MAC, &[], ethertype, body)
+    };
+    let session = frame::pppoe_session(1, frame::PPP_IPV4, &ip);
+    assert_eq!(classify(&eth(0x8864, &session)).label(), Some(Label::Sip));
+    // LCP, IPCP: control protocols.
+    for protocol in [0xc021, 0x8021] {
+        let session = frame::pppoe_session(1, protocol, &ip);
+        assert_eq!(
+            classify(&eth(0x8864, &session)).reason(),
+            Some(Reason::NotIp),
+            "{protocol:#x}"
+        );
+    }
+    // The discovery stage, another version, another code.
+    assert_eq!(
+        classify(&eth(0x8863, &session)).reason(),
+        Some(Reason::NotIp)
+    );
+    for (at, byte) in [(0, 0x21), (1, 0x09)] {
+        let mut other = session.clone();
+        other[at] = byte;
+        assert_eq!(
+            classify(&eth(0x8864, &other)).reason(),
+            Some(Reason::NotIp),
+            "byte {at} = {byte:#x}"
+        );
+    }
+    // PPP says IPv6, the packet is IPv4.
+    let session = frame::pppoe_session(1, frame::PPP_IPV6, &ip);
+    assert_eq!(
+        classify(&eth(0x8864, &session)).reason(),
+        Some(Reason::NotIp)
+    );
+}
+
+#[test]
+fn mpls_stacks_are_followed_to_eight_labels_and_need_ip_after_them() {
+    let ip = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()).ip();
+    let ip6 = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite())
+        .into_ipv6()
+        .ip();
+    let eth = |ethertype: u16, body: &[u8]| {
+        frame::ethernet_frame(DEFAULT_DST_MAC, DEFAULT_SRC_MAC, &[], ethertype, body)
+    };
+    for ethertype in [0x8847, 0x8848] {
+        for labels in 1..=8u32 {
+            let labels: Vec<u32> = (1..=labels).collect();
+            for ip in [&ip, &ip6] {
+                let frame = eth(ethertype, &frame::mpls_stack(&labels, ip));
+                assert_eq!(classify(&frame).label(), Some(Label::Sip), "{labels:?}");
+            }
+        }
+    }
+    let nine: Vec<u32> = (1..=9).collect();
+    assert_eq!(
+        classify(&eth(0x8847, &frame::mpls_stack(&nine, &ip))).reason(),
+        Some(Reason::NotIp)
+    );
+    // A pseudowire: control word 0, then Ethernet.
+    let inner = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()).ethernet();
+    let pseudowire = [&[0u8; 4][..], &inner].concat();
+    assert_eq!(
+        classify(&eth(0x8847, &frame::mpls_stack(&[16], &pseudowire))).reason(),
+        Some(Reason::NotIp)
+    );
+    // A stack without a bottom.
+    let mut endless = frame::mpls_stack(&[16, 17], &[]);
+    endless[6] &= !0x01;
+    assert_eq!(
+        classify(&eth(0x8847, &endless)).reason(),
+        Some(Reason::Truncated)
+    );
+}
+
+/// An Ethernet frame of IPv4 between the outer addresses, carrying `body` as `protocol`.
+fn outer_ipv4(protocol: u8, body: &[u8]) -> Vec<u8> {
+    let ip = frame::ipv4_packet([192, 0, 2, 1], [192, 0, 2, 2], protocol, 0, &[], body);
+    frame::ethernet_frame(DEFAULT_DST_MAC, DEFAULT_SRC_MAC, &[], 0x0800, &ip)
+}
+
+#[test]
+fn gre_that_is_not_followed_is_not_tcp_udp() {
+    let ip = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()).ip();
+    let plain = frame::gre_packet(0x0800, false, None, None, &ip);
+    assert_eq!(classify(&outer_ipv4(47, &plain)).label(), Some(Label::Sip));
+    // Version 1 (PPTP), RFC 1701 source routes, and a protocol type that is none of ours.
+    let mut pptp = plain.clone();
+    pptp[1] = 0x01;
+    let mut routed = plain.clone();
+    routed[0] |= 0x40;
+    let ppp = frame::gre_packet(0x880b, false, None, None, &ip);
+    for (name, gre) in [("pptp", pptp), ("routed", routed), ("ppp", ppp)] {
+        assert_eq!(
+            classify(&outer_ipv4(47, &gre)).reason(),
+            Some(Reason::NotTcpUdp),
+            "{name}"
+        );
+    }
+    // A wrong ERSPAN version.
+    let inner = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()).ethernet();
+    let mut erspan = frame::erspan_2_header(1).to_vec();
+    erspan[0] = 0x20;
+    erspan.extend_from_slice(&inner);
+    let gre = frame::gre_packet(0x88be, false, None, Some(1), &erspan);
+    assert_eq!(
+        classify(&outer_ipv4(47, &gre)).reason(),
+        Some(Reason::MalformedHeader)
+    );
+    let mut erspan = frame::erspan_3_header(1, false);
+    erspan[0] = 0x10;
+    erspan.extend_from_slice(&inner);
+    let gre = frame::gre_packet(0x22eb, false, None, None, &erspan);
+    assert_eq!(
+        classify(&outer_ipv4(47, &gre)).reason(),
+        Some(Reason::MalformedHeader)
+    );
+    // ERSPAN type III of frame type 2: an IP packet instead of Ethernet.
+    let mut erspan = frame::erspan_3_header(1, false);
+    erspan[10] = 2 << 2;
+    erspan.extend_from_slice(&ip);
+    let gre = frame::gre_packet(0x22eb, false, None, None, &erspan);
+    assert_eq!(classify(&outer_ipv4(47, &gre)).label(), Some(Label::Sip));
+    // ARP bridged over GRE.
+    let arp = frame::ethernet_frame(DEFAULT_DST_MAC, DEFAULT_SRC_MAC, &[], 0x0806, &[0; 28]);
+    let gre = frame::gre_packet(0x6558, false, None, None, &arp);
+    assert_eq!(
+        classify(&outer_ipv4(47, &gre)).reason(),
+        Some(Reason::NotIp)
+    );
+}
+
+#[test]
+fn udp_to_the_vxlan_port_that_is_not_vxlan_is_the_outer_packet() {
+    let inner = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()).ethernet();
+    let datagram = |payload: &[u8]| outer_ipv4(17, &frame::udp_datagram(40000, 4789, payload));
+    let vxlan = [&frame::vxlan_header(5)[..], &inner].concat();
+    assert_eq!(classify(&datagram(&vxlan)).label(), Some(Label::Sip));
+    let mut no_vni = vxlan.clone();
+    no_vni[0] = 0;
+    let arp = frame::ethernet_frame(DEFAULT_DST_MAC, DEFAULT_SRC_MAC, &[], 0x0806, &[0; 28]);
+    let mut wrong_version = vxlan.clone();
+    wrong_version[8 + 14] = 0x65;
+    for (name, payload) in [
+        ("I flag clear", no_vni),
+        ("ARP inside", [&frame::vxlan_header(5)[..], &arp].concat()),
+        ("IPv4 EtherType, IPv6 header", wrong_version),
+        ("short", vec![0x08, 0, 0, 0]),
+        ("empty", vec![]),
+        ("header only", frame::vxlan_header(5).to_vec()),
+        ("RTP", payload::rtp(1, 1)),
+    ] {
+        let frame = datagram(&payload);
+        let packet = classify(&frame).packet.expect(name);
+        assert_eq!(
+            (packet.src_port, packet.dst_port, packet.payload),
+            (40000, 4789, &payload[..]),
+            "{name}"
+        );
+        assert_eq!(packet.src_addr, &[192, 0, 2, 1], "{name}");
+    }
+    // VXLAN is told by the destination port; TCP to 4789 is TCP.
+    let frame = datagram(&vxlan);
+    let from = outer_ipv4(17, &frame::udp_datagram(4789, 40000, &vxlan));
+    assert_eq!(classify(&from).packet.unwrap().src_port, 4789);
+    assert_eq!(classify(&frame).packet.unwrap().dst_port, 5060);
+    let mut tcp = FrameSpec::tcp([192, 0, 2, 1], [192, 0, 2, 2], 40000, 4789, vxlan.clone());
+    tcp.tcp_flags = 0x18;
+    assert_eq!(classify(&tcp.ethernet()).packet.unwrap().dst_port, 4789);
+    // Past the VXLAN header the inner packet decides, whatever it holds: ICMP inside is not
+    // TCP/UDP.
+    let icmp = frame::ipv4_packet(A, B, 1, 0, &[], &[8, 0, 0, 0, 0, 0, 0, 0]);
+    let icmp = frame::ethernet_frame(DEFAULT_DST_MAC, DEFAULT_SRC_MAC, &[], 0x0800, &icmp);
+    let payload = [&frame::vxlan_header(5)[..], &icmp].concat();
+    assert_eq!(
+        classify(&datagram(&payload)).reason(),
+        Some(Reason::NotTcpUdp)
+    );
+}
+
+#[test]
+fn tunnels_of_every_kind_count_towards_one_depth() {
+    let spec = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite());
+    let kinds = [
+        gre(OUTER_V4, GrePayload::Ip),
+        gre(OUTER_V6, GrePayload::Ethernet),
+        gre(OUTER_V4, GrePayload::ErspanIII { platform: true }),
+        vxlan(OUTER_V4),
+    ];
+    for outer in &kinds {
+        for inner in &kinds {
+            let two = encapsulated(&spec, &[outer.clone(), inner.clone()]);
+            assert_eq!(classify(&two.ethernet()).label(), Some(Label::Sip));
+            for innermost in &kinds {
+                let three = encapsulated(&spec, &[outer.clone(), inner.clone(), innermost.clone()]);
+                let frame = three.ethernet();
+                let result = classify(&frame);
+                match innermost {
+                    // Not followed: the UDP packet to 4789 it is.
+                    Encapsulation::Vxlan { .. } => {
+                        assert_eq!(result.packet.unwrap().dst_port, 4789)
+                    }
+                    _ => assert_eq!(result.reason(), Some(Reason::NotTcpUdp)),
+                }
+            }
+        }
+    }
+    // IP-in-IP counts with them.
+    let ip_in_ip = frame::ipv4_packet([192, 0, 2, 9], [192, 0, 2, 10], 4, 0, &[], &spec.ip());
+    for (tunnels, label) in [(1, Some(Label::Sip)), (2, None)] {
+        let around = vec![gre(OUTER_V6, GrePayload::Ethernet); tunnels];
+        let (ethertype, bytes) = frame::encapsulate(&around, 0x0800, &ip_in_ip);
+        let frame = frame::ethernet_frame(DEFAULT_DST_MAC, DEFAULT_SRC_MAC, &[], ethertype, &bytes);
+        let result = classify(&frame);
+        assert_eq!(result.label(), label, "IP-in-IP in {tunnels} GRE");
+        if label.is_none() {
+            assert_eq!(result.reason(), Some(Reason::NotTcpUdp));
+        }
+    }
+    // PPPoE, MPLS and VLAN tags are not tunnels: they do not count.
+    let mut spec = encapsulated(
+        &spec,
+        &[
+            Encapsulation::Pppoe(1),
+            gre(OUTER_V4, GrePayload::Ethernet),
+            Encapsulation::Mpls(vec![1, 2]),
+            vxlan(OUTER_V6),
+            Encapsulation::Pppoe(3),
+        ],
+    );
+    spec.vlans = vec![(0x88a8, 1), (0x8100, 2)];
+    assert_eq!(classify(&spec.ethernet()).label(), Some(Label::Sip));
+}
+
+#[test]
+fn encapsulations_cut_at_every_length_give_a_reason_or_the_outer_vxlan_packet() {
+    for (name, encapsulations) in encapsulations() {
+        for spec in [
+            FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()),
+            FrameSpec::tcp(A, B, 1031, 1720, payload::h225_setup()).into_ipv6(),
+        ] {
+            let spec = encapsulated(&spec, &encapsulations);
+            let frame = spec.ethernet();
+            let ports = ports_end(&spec, LinkType::Ethernet);
+            let vxlan = encapsulations
+                .iter()
+                .any(|e| matches!(e, Encapsulation::Vxlan { .. }));
+            for cut in 0..frame.len() {
+                let result = classify(&frame[..cut]);
+                if cut >= ports {
+                    let packet = result.packet.expect("ports survive");
+                    assert_eq!(
+                        (packet.src_port, packet.dst_port),
+                        (spec.src_port, spec.dst_port),
+                        "{name} cut {cut}"
+                    );
+                    continue;
+                }
+                match result.packet {
+                    // Cut in or before the VXLAN header or its Ethernet frame: the outer
+                    // datagram, with what is left of its payload.
+                    Some(packet) if vxlan => {
+                        assert_eq!(packet.dst_port, 4789, "{name} cut {cut}");
+                        assert!(packet.is_truncated(), "{name} cut {cut}");
+                    }
+                    _ => assert_eq!(
+                        result.reason(),
+                        Some(Reason::Truncated),
+                        "{name} cut {cut} of {}",
+                        frame.len()
+                    ),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_encapsulations_never_panic() {
+    // Every byte of every encapsulated frame set to a few values that matter to the headers
+    // (flags all set, lengths of 0 and 0xff, version nibbles), and the frame still decodes
+    // to a packet or a reason.
+    for (name, encapsulations) in encapsulations() {
+        let spec = encapsulated(
+            &FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()),
+            &encapsulations,
+        );
+        let frame = spec.ethernet();
+        let header_len = frame.len() - spec.payload.len();
+        for at in 0..header_len {
+            for byte in [0x00, 0x01, 0x08, 0x10, 0x40, 0x45, 0x60, 0xff] {
+                let mut hostile = frame.clone();
+                hostile[at] = byte;
+                let result = classify(&hostile);
+                if let Some(packet) = result.packet {
+                    assert!(packet.payload.len() <= hostile.len(), "{name} {at}");
+                } else {
+                    assert!(result.reason().is_some(), "{name} {at}");
+                }
+                let _ = swyx_classify::fragment_of(LinkType::Ethernet, &hostile);
+            }
+        }
+    }
+}
+
+#[test]
+fn fragments_are_named_through_encapsulations() {
+    // A first fragment of a SIP datagram, behind each encapsulation: fragment_of names the
+    // inner datagram, classify the inner ports.
+    for (name, encapsulations) in encapsulations() {
+        let mut spec = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite());
+        spec.ipv4_fragment = 0x2000;
+        let spec = encapsulated(&spec, &encapsulations);
+        let frame = spec.ethernet();
+        let fragment = swyx_classify::fragment_of(LinkType::Ethernet, &frame).expect(name);
+        assert_eq!(
+            (fragment.src_addr, fragment.dst_addr, fragment.protocol),
+            (&A[..], &B[..], 17),
+            "{name}"
+        );
+        assert!(fragment.is_first() && fragment.more, "{name}");
+        assert_eq!(classify(&frame).packet.unwrap().dst_port, 5060, "{name}");
+        // A later fragment: no ports, but its datagram is named.
+        let mut later = FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite());
+        later.ipv4_fragment = 185;
+        let later = encapsulated(&later, &encapsulations);
+        let frame = later.ethernet();
+        assert_eq!(
+            classify(&frame).reason(),
+            Some(Reason::NonFirstFragment),
+            "{name}"
+        );
+        let fragment = swyx_classify::fragment_of(LinkType::Ethernet, &frame).expect(name);
+        assert_eq!(
+            (fragment.offset, fragment.src_addr),
+            (1480, &A[..]),
+            "{name}"
+        );
+        // A whole datagram is no fragment.
+        let whole = encapsulated(
+            &FrameSpec::udp(A, B, 5070, 5060, payload::sip_invite()),
+            &encapsulations,
+        );
+        assert_eq!(
+            swyx_classify::fragment_of(LinkType::Ethernet, &whole.ethernet()),
+            None,
+            "{name}"
+        );
+    }
 }

@@ -3,7 +3,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use swyx_classify::{Classifier, LinkType};
-use swyx_testkit::{payload, FrameSpec};
+use swyx_testkit::frame::{Gre, GrePayload};
+use swyx_testkit::{payload, Addresses, Encapsulation, FrameSpec};
 
 struct Counting;
 
@@ -71,6 +72,23 @@ fn classify_and_candidates_do_not_allocate() {
             FrameSpec::udp(a, b, 1033, 123, payload::ntp_client()).link(LinkType::Null),
         ),
         (LinkType::Ethernet, vec![0u8; 7]),
+        // Every encapsulation, nested: PPPoE, then GRE with ERSPAN type III around VXLAN
+        // around MPLS.
+        (LinkType::Ethernet, {
+            let mut spec = FrameSpec::udp(a, b, 5070, 5060, payload::sip_invite());
+            let outer = Addresses::V4([192, 0, 2, 1], [192, 0, 2, 2]);
+            spec.encapsulations = vec![
+                Encapsulation::Pppoe(1),
+                Encapsulation::Gre(Gre::new(outer, GrePayload::ErspanIII { platform: true })),
+                Encapsulation::Vxlan {
+                    outer,
+                    src_port: 49152,
+                    vni: 7,
+                },
+                Encapsulation::Mpls(vec![16, 17]),
+            ];
+            spec.ethernet()
+        }),
     ];
     let classifier = Classifier::swyxware_2013();
     let before = allocations();

@@ -13,7 +13,8 @@
 //!
 //! | module       | what it builds                                                          |
 //! |--------------|-------------------------------------------------------------------------|
-//! | [`frame`]    | Ethernet, SLL, NULL and raw IP frames over IPv4/IPv6, TCP/UDP           |
+//! | [`frame`]    | Ethernet, SLL, NULL and raw IP frames over IPv4/IPv6, TCP/UDP; VLAN,   |
+//! |              | PPPoE, MPLS, GRE, ERSPAN and VXLAN around them                          |
 //! | [`payload`]  | real-looking payloads for every label, and some that are none of them   |
 //! | [`capture`]  | legacy pcap and pcapng files                                             |
 //! | [`scenario`] | the office scenario of `captures/swyx-office.pcap`, with expectations   |
@@ -34,4 +35,4 @@ pub mod payload;
 pub mod scenario;
 
 pub use collect::Collect;
-pub use frame::{Addresses, FrameSpec};
+pub use frame::{Addresses, Encapsulation, FrameSpec};
