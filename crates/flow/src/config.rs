@@ -72,6 +72,12 @@ pub struct Config {
     /// document names no STUN, and none of the VoIP captures the rules were measured on has
     /// STUN on a media flow. Turn it off for a SwyxWare release that speaks ICE.
     pub stun_marks_other_media: bool,
+    /// Host roles break the ties the matrix leaves for media: an RTP or T.38 flow whose
+    /// host is known (from the signalling and confirmed flows before the flow started) as
+    /// another component than the matrix's choice, and as exactly one component with a row
+    /// there for the label, is that component's (a FaxServer's RTP from 5010, which the
+    /// SwyxPhone L4xx's narrower 5000-5020 would take). Default on.
+    pub roles_break_ties: bool,
 }
 
 impl Default for Config {
@@ -96,6 +102,7 @@ impl Default for Config {
             max_fragmented: 4096,
             max_hosts: 65_536,
             stun_marks_other_media: true,
+            roles_break_ties: true,
         }
     }
 }

@@ -43,6 +43,11 @@ impl Roles {
         self.bits & Roles::bit(component) != 0
     }
 
+    /// No component at all.
+    pub fn is_empty(&self) -> bool {
+        self.bits == 0
+    }
+
     /// The components, in [`Component::ALL`]'s order.
     pub fn components(&self) -> impl Iterator<Item = Component> + '_ {
         Component::ALL.iter().copied().filter(|c| self.contains(*c))
@@ -76,6 +81,15 @@ impl Hosts {
             }
             None => self.dropped += 1,
         }
+    }
+
+    /// The roles of the host at `addr` (none when it has none, or is not kept).
+    pub(crate) fn roles(&self, addr: u128, v6: bool) -> Roles {
+        self.map.get(&(addr, v6)).copied().unwrap_or_default()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.is_empty()
     }
 
     pub(crate) fn memory(&self) -> usize {

@@ -105,7 +105,26 @@
 //!    [`Config::max_expectations`] are kept, each for [`Config::expectation_ns`].
 //! 8. **Fragments and hosts.** Fed with [`Tracker::push_fragment`], the later fragments of an
 //!    IP datagram (no ports of their own) count in the flow of its first fragment and carry its
-//!    label. [`Tracker::hosts`] gives the components each address was seen acting as.
+//!    label. [`Tracker::hosts`] gives the components each address was seen acting as: the
+//!    component's end of every confirmed or signalled flow (noted when the flow is decided),
+//!    and the sender of SDP from a component's SIP port.
+//! 9. **Roles break the media ties the matrix leaves** ([`Config::roles_break_ties`]). An RTP
+//!    or T.38 flow whose host at the component's end was known, when the flow started, as
+//!    components other than the matrix's choice, exactly one of which has a row there with the
+//!    label, is that component's (and the peer likewise): a FaxServer's RTP from 5010, which
+//!    the SwyxPhone L4xx's narrower 5000-5020 takes by the matrix alone. Limits: roles are
+//!    those known when the flow starts (media before its host's first confirmed flow keeps
+//!    the matrix's choice); identical rows (SwyxIt! and the MobileExtensionManager) are
+//!    identical for roles too, because a host's roles come from the same rows; the other
+//!    labels keep the matrix's rules, so a SIP flow's component never depends on the order
+//!    in which its hosts were seen.
+//! 10. **A site inventory** ([`Site`], [`Tracker::set_site`]) names hosts' components: they
+//!     win over roles and the matrix's order wherever a row of theirs allows it, and media and
+//!     broad rows between hosts it does not list get no label (`not_a_site_host`).
+//! 11. **No payload, no label; no ICE.** A TCP connection whose SYN was seen and that never
+//!     carries a byte is `no_payload`. A UDP flow that carried STUN is another application's
+//!     ICE media: its RTP, RTCP and T.38 are `ice_media`
+//!     ([`Config::stun_marks_other_media`]).
 //!
 //! # Speed
 //!

@@ -37,6 +37,7 @@ use core::net::IpAddr;
 use hashbrown::HashMap;
 use swyx_classify::{Component, Label, Outcome, Packet, PortTable, Reason, Role, Side};
 
+use crate::hosts::Roles;
 use crate::key::raw_addr;
 
 /// A site inventory: addresses and networks with the component each runs.
@@ -284,6 +285,57 @@ pub(crate) fn apply(
     if let Some(listed) = at(there).filter(|&c| Some(c) != d.peer) {
         if row_at(table, packet, listed, d.label, there).is_some() {
             d.peer = Some(listed);
+        }
+    }
+    Outcome::Labelled(d)
+}
+
+/// A media packet's stateless outcome under the host roles learned so far, `roles` being
+/// those of its source and its destination: where the matrix's choice for an end is none of
+/// that host's roles, and exactly one of them has a row there with the packet's label, that
+/// one. Only RTP and T.38 (the ranges two components share) are re-attributed; the site
+/// inventory, where it names the host, comes first.
+pub(crate) fn apply_roles(
+    outcome: Outcome,
+    roles: [Roles; 2],
+    table: &PortTable<'_>,
+    packet: &Packet<'_>,
+) -> Outcome {
+    let Outcome::Labelled(mut d) = outcome else {
+        return outcome;
+    };
+    if !matches!(d.label, Label::Rtp | Label::T38) {
+        return outcome;
+    }
+    let at = |side: Side| match side {
+        Side::Source => roles[0],
+        Side::Destination => roles[1],
+    };
+    let only = |end: Side, label: Label| {
+        let roles = at(end);
+        let mut found = roles
+            .components()
+            .filter_map(|c| row_at(table, packet, c, label, end).map(|row| (c, row)));
+        match (found.next(), found.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        }
+    };
+    let here = d.component_side();
+    if !at(here).is_empty() && !at(here).contains(d.component) {
+        if let Some((component, (entry, side))) = only(here, d.label) {
+            d.component = component;
+            d.role = entry.role;
+            d.side = side;
+            d.port = port_of(packet, side);
+            d.range = entry.range;
+            d.row = entry.row;
+        }
+    }
+    let there = d.component_side().opposite();
+    if !at(there).is_empty() && !d.peer.is_some_and(|p| at(there).contains(p)) {
+        if let Some((component, _)) = only(there, d.label) {
+            d.peer = Some(component);
         }
     }
     Outcome::Labelled(d)

@@ -161,6 +161,9 @@ struct Flow {
     looked: u64,
     /// The site inventory's components of the low and the high end.
     site: [Option<Component>; 2],
+    /// The roles of the low and the high end's hosts when the flow started (for the ends the
+    /// inventory does not name).
+    roles: [Roles; 2],
 }
 
 /// Whose a SIP message's sender is: the component the SIP rows place at its end (`None` from
@@ -660,6 +663,15 @@ impl<'t> Tracker<'t> {
             };
             outcome = site::apply(outcome, [src, dst], self.classifier.table(), &packet);
         }
+        if flow.roles != [Roles::default(); 2] {
+            let ends = flow.roles;
+            let (src, dst) = if from_lo {
+                (ends[0], ends[1])
+            } else {
+                (ends[1], ends[0])
+            };
+            outcome = site::apply_roles(outcome, [src, dst], self.classifier.table(), &packet);
+        }
         let mut own = Own::of(&outcome);
         let flow = self.table.get_mut(slot);
         // A TCP segment without payload in a connection whose SYN was seen is no evidence: its
@@ -696,6 +708,7 @@ impl<'t> Tracker<'t> {
         let mut end_span = false;
         let mut split = None;
         let run = self.config.disagreeing_run;
+        let decided_before = self.table.get(slot).decided;
         let announced = self.announced(slot, &packet, from_lo, &own);
         let flow = self.table.get_mut(slot);
         let decided = if let Some((verdict, before, new)) = announced {
@@ -816,6 +829,7 @@ impl<'t> Tracker<'t> {
         }
         let flow_id = flow.id;
         let flow_decided = flow.decided;
+        let newly_decided = flow_decided != decided_before;
         if flow.run > 0 && flow.decided.is_some() {
             // A packet that disagrees with the flow's label: counted apart in case it starts a
             // run that ends the span (the run's packets then start the next span).
@@ -863,6 +877,10 @@ impl<'t> Tracker<'t> {
         if let Some(record) = split {
             self.split_span(slot, record, from_lo, (time_ns, index, wire_len), sink);
         }
+        if newly_decided {
+            // Roles are known from the decision on, for the flows that start later.
+            self.note_role(slot);
+        }
         // The sender's address as the key holds it: no second decoding of the packet's.
         let src = key.raw_end(from_lo).0;
         self.read_signalling(flow_id, flow_decided, &packet, &own, from_lo, src);
@@ -891,10 +909,10 @@ impl<'t> Tracker<'t> {
     }
 
     /// The components each host was seen acting as: the component's end of every confirmed
-    /// or signalled flow (noted when its row is reported), and the senders of SDP from a
-    /// component's SIP port. At most [`Config::max_hosts`] hosts are kept (later ones are not
-    /// noted; [`Stats::hosts_dropped`] counts them). The matrix's ties are not yet broken with
-    /// them.
+    /// or signalled flow (noted when it is decided and when its row is reported), and the
+    /// senders of SDP from a component's SIP port. At most [`Config::max_hosts`] hosts are kept
+    /// (later ones are not noted; [`Stats::hosts_dropped`] counts them). They break the media
+    /// ties the matrix leaves (rule 9 of the crate docs).
     pub fn hosts(&self) -> impl Iterator<Item = (IpAddr, Roles)> + '_ {
         self.hosts.iter()
     }
@@ -1265,6 +1283,22 @@ impl<'t> Tracker<'t> {
         } else {
             UDP_LIST
         };
+        let site = self.site.as_ref().map_or([None, None], |site| {
+            [true, false].map(|lo| site.lookup(key.raw_end(lo).0, key.is_v6()))
+        });
+        let roles = if self.hosts.is_empty() || !self.config.roles_break_ties {
+            [Roles::default(); 2]
+        } else {
+            [0, 1].map(|end| {
+                let (addr, _) = key.raw_end(end == 0);
+                // An end the inventory names needs no roles.
+                if site[end].is_some() {
+                    Roles::default()
+                } else {
+                    self.hosts.roles(addr, key.is_v6())
+                }
+            })
+        };
         self.table.insert(Flow {
             key,
             hash,
@@ -1294,12 +1328,8 @@ impl<'t> Tracker<'t> {
             pending_head: u64::MAX,
             pending_tail: u64::MAX,
             pending: 0,
-            site: self.site.as_ref().map_or([None, None], |site| {
-                [true, false].map(|lo| {
-                    let (addr, _) = key.raw_end(lo);
-                    site.lookup(addr, key.is_v6())
-                })
-            }),
+            site,
+            roles,
         })
     }
 

@@ -604,3 +604,51 @@ fn media_in_a_flow_that_carried_stun_is_another_applications() {
         .iter()
         .all(|p| p.verdict.label() == Some(Label::Rtp)));
 }
+
+#[test]
+fn host_roles_break_the_ties_the_matrix_leaves_for_media() {
+    const FAX: [u8; 4] = [10, 1, 1, 12];
+    const GATE: [u8; 4] = [10, 1, 1, 11];
+    // The SwyxServer's SIP to the FaxServer (TCP 61000): the FaxServer's host is known as the
+    // FaxServer from then on.
+    let invite = payload::sip_invite();
+    let mut frames = vec![
+        tcp(SERVER, FAX, 50300, 61000, SYN, vec![]),
+        tcp(FAX, SERVER, 61000, 50300, SYN_ACK, vec![]),
+        tcp(SERVER, FAX, 50300, 61000, PSH_ACK, invite),
+    ];
+    // Then the fax's media from 5010, which the SwyxPhone L4xx's 5000-5020 (narrower than the
+    // FaxServer's 2000-8000) takes by the matrix alone.
+    frames.extend((0..6).map(|i| udp(FAX, GATE, 5010, 52010, payload::rtp(i, u32::from(i) * 160))));
+    let out = track(&frames);
+    assert_eq!(
+        out.packets[2].verdict.component(),
+        Some(Component::SwyxFaxServer)
+    );
+    for packet in &out.packets[3..] {
+        let labelled = packet.verdict.labelled().expect("rtp");
+        assert_eq!(
+            (labelled.label, labelled.component, labelled.peer),
+            (
+                Label::Rtp,
+                Component::SwyxFaxServer,
+                Some(Component::SwyxGate)
+            ),
+            "packet {}",
+            packet.index
+        );
+    }
+    // The rule off, or the media alone: the matrix's choice.
+    let mut config = Config::default();
+    config.roles_break_ties = false;
+    let off = track_with(config, &frames, 20);
+    assert_eq!(
+        off.packets.last().unwrap().verdict.component(),
+        Some(Component::SwyxPhoneL4xx)
+    );
+    let alone = track(&frames[3..]);
+    assert_eq!(
+        alone.packets.last().unwrap().verdict.component(),
+        Some(Component::SwyxPhoneL4xx)
+    );
+}
