@@ -1,35 +1,4 @@
-//! A site inventory: which host is which SwyxWare component.
-//!
-//! One line per host or network, `ADDRESS[/PREFIX] COMPONENT`, IPv4 or IPv6, `#` starting a
-//! comment; the longest prefix that covers an address names its component:
-//!
-//! ```text
-//! # The site's servers.
-//! 10.1.0.10        swyx_server
-//! 10.1.0.11        swyx_gate          # the SIP trunk
-//! 10.1.0.12        config_data_store
-//! # The office PCs run SwyxIt!, the phones' subnet holds SwyxPhones.
-//! 10.1.8.0/22      swyx_it
-//! 10.1.20.0/24     swyx_phone_l4xx
-//! fd00:1::/64      swyx_it
-//! ```
-//!
-//! What the tracker does with it ([`Tracker::set_site`](crate::Tracker::set_site)):
-//!
-//! - **Attribution.** A packet decided for component X at an end whose inventory component is
-//!   Y is Y's when a matrix row of Y covers that end (the end's port for a listening row, the
-//!   other end's for a connecting one) with the same label: SwyxIt! and the
-//!   MobileExtensionManager share their rows, and the inventory tells them apart. Where no
-//!   row of Y allows it, the matrix's choice stands.
-//! - **Shared rows.** A flow neither of whose ends is an inventory host gets no label from the
-//!   rows the matrix shares with other software: every RTP and T.38 decision (the media
-//!   ranges of every component: 2000-8000, 5000-5020, 6000-6290, 16384-32767, 32768-49151,
-//!   50000-50999, 51000-51499, 52000-52499, 55000-57000, 60000-60100 with the defaults) and
-//!   every decision on a broad row (SwyxDect 800's 2048-65535). Such packets and flows are
-//!   unclassified with [`Reason::NotASiteHost`](swyx_classify::Reason::NotASiteHost). Flows
-//!   that signalling announced (SDP, FTP) keep their label: the announcement is the evidence.
-//!   The other rows (SIP on 5060, CDS on 9094, ...) are SwyxWare's own ports and still label
-//!   alone.
+//! A site inventory: which host is which SwyxWare component (see [`Site`]).
 
 use core::fmt;
 use core::net::IpAddr;
@@ -40,7 +9,38 @@ use swyx_classify::{Component, Label, Outcome, Packet, PortTable, Reason, Role, 
 use crate::hosts::Roles;
 use crate::key::raw_addr;
 
-/// A site inventory: addresses and networks with the component each runs.
+/// A site inventory: which host is which SwyxWare component.
+///
+/// One line per host or network, `ADDRESS[/PREFIX] COMPONENT`, IPv4 or IPv6, `#` starting a
+/// comment; the longest prefix that covers an address names its component:
+///
+/// ```text
+/// # The site's servers.
+/// 10.1.0.10        swyx_server
+/// 10.1.0.11        swyx_gate          # the SIP trunk
+/// 10.1.0.12        config_data_store
+/// # The office PCs run SwyxIt!, the phones' subnet holds SwyxPhones.
+/// 10.1.8.0/22      swyx_it
+/// 10.1.20.0/24     swyx_phone_l4xx
+/// fd00:1::/64      swyx_it
+/// ```
+///
+/// What the tracker does with it ([`Tracker::set_site`](crate::Tracker::set_site)):
+///
+/// - **Attribution.** A packet decided for component X at an end whose inventory component is
+///   Y is Y's when a matrix row of Y covers that end (the end's port for a listening row, the
+///   other end's for a connecting one) with the same label: SwyxIt! and the
+///   MobileExtensionManager share their rows, and the inventory tells them apart. Where no
+///   row of Y allows it, the matrix's choice stands.
+/// - **Shared rows.** A flow neither of whose ends is an inventory host gets no label from the
+///   rows the matrix shares with other software: every RTP and T.38 decision (the media
+///   ranges of every component: 2000-8000, 5000-5020, 6000-6290, 16384-32767, 32768-49151,
+///   50000-50999, 51000-51499, 52000-52499, 55000-57000, 60000-60100 with the defaults) and
+///   every decision on a broad row (SwyxDect 800's 2048-65535). Such packets and flows are
+///   unclassified with [`Reason::NotASiteHost`](swyx_classify::Reason::NotASiteHost). Flows
+///   that signalling announced (SDP, FTP) keep their label: the announcement is the evidence.
+///   The other rows (SIP on 5060, CDS on 9094, ...) are SwyxWare's own ports and still label
+///   alone.
 ///
 /// ```
 /// use swyx_classify::Component;
@@ -134,7 +134,7 @@ impl fmt::Display for SiteError {
 impl std::error::Error for SiteError {}
 
 impl Site {
-    /// Parses an inventory (the format is in the [module docs](self)).
+    /// Parses an inventory (the format is in [`Site`]'s docs).
     ///
     /// # Errors
     ///
@@ -250,7 +250,7 @@ impl Site {
 }
 
 /// A packet's stateless outcome under the inventory, `ends` being the inventory components of
-/// its source and its destination (the rules are in the [module docs](self)).
+/// its source and its destination (the rules are in [`Site`]'s docs).
 pub(crate) fn apply(
     outcome: Outcome,
     ends: [Option<Component>; 2],
