@@ -1306,3 +1306,61 @@ fn firewall_rules_follow_set_and_matrix() {
         stderr(&bad)
     );
 }
+
+/// Runs the tool under `script`, whose pseudo-terminal is both its standard output and its
+/// standard error, as when a person runs it; `None` where `script` is not installed.
+fn run_on_a_terminal(args: &[&str]) -> Option<String> {
+    let mut command_line = shell_quote(&tool().display().to_string());
+    for arg in args {
+        command_line.push(' ');
+        command_line.push_str(&shell_quote(arg));
+    }
+    let output = Command::new("script")
+        .args(["-qec", &command_line, "/dev/null"])
+        .current_dir(manifest_dir())
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[test]
+fn the_progress_bar_never_draws_into_lines_on_the_same_terminal() {
+    // Over 64 MiB (the bar's threshold) in few packets: 1,100 UDP datagrams of 64,000 bytes.
+    let path = std::env::temp_dir().join(format!("swyxpcap-big-{}.pcap", std::process::id()));
+    let mut writer = swyx_testkit::capture::PcapWriter::new(1);
+    let frame =
+        swyx_testkit::FrameSpec::udp([10, 1, 1, 20], [10, 1, 1, 10], 40000, 9, vec![0x5a; 64_000])
+            .ethernet();
+    for i in 0..1_100u64 {
+        writer.record(1_700_000_000_000_000 + i * 1000, &frame);
+    }
+    std::fs::write(&path, writer.into_bytes()).expect("write the capture");
+    let file = path.display().to_string();
+    // The summary: the bar shows on the terminal (and is cleared, with escape sequences).
+    let Some(summary) = run_on_a_terminal(&[&file]) else {
+        println!("skipped: `script` (util-linux) is not installed");
+        return;
+    };
+    assert!(
+        summary.contains('\u{1b}'),
+        "no progress bar on a terminal:\n{summary}"
+    );
+    // Packet and flow lines to the same terminal: no bar, no escape sequence among them.
+    for mode in ["--packets", "--flows"] {
+        let lines = run_on_a_terminal(&[mode, &file]).expect("script ran before");
+        assert!(
+            !lines.contains('\u{1b}'),
+            "{mode}: the bar drew into the lines"
+        );
+        assert!(lines.lines().count() >= 1, "{mode}: {lines}");
+    }
+    std::fs::remove_file(&path).ok();
+}
