@@ -1374,15 +1374,11 @@ mod views {
     /// The capture and the inventory, written to the temporary directory.
     pub fn files(name: &str) -> (PathBuf, PathBuf) {
         let dir = std::env::temp_dir();
-        let capture = dir.join(format!("swyxpcap-views-{name}-{}.pcap", std::process::id()));
-        std::fs::write(&capture, capture_bytes()).expect("write the capture");
+        let path = dir.join(format!("swyxpcap-views-{name}-{}.pcap", std::process::id()));
+        std::fs::write(&path, capture()).expect("write the capture");
         let site = dir.join(format!("swyxpcap-views-{name}-{}.site", std::process::id()));
         std::fs::write(&site, INVENTORY).expect("write the inventory");
-        (capture, site)
-    }
-
-    fn capture_bytes() -> Vec<u8> {
-        capture()
+        (path, site)
     }
 
     /// Packets and bytes each address sent and received, from the frames.

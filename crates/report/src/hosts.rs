@@ -399,7 +399,8 @@ impl HostsReport {
         Ok(())
     }
 
-    /// The table a person reads: a line per host, then what the bounds left out.
+    /// The table a person reads: a line per host (the inventory's component marked `*`),
+    /// then what the bounds left out.
     ///
     /// # Errors
     ///
@@ -420,12 +421,20 @@ impl HostsReport {
             &[2, 3, 4, 5, 6],
         );
         for row in &self.hosts {
-            let mut components = ids(row.components).join(" ");
+            let mut components = row
+                .components
+                .components()
+                .map(|c| {
+                    if Some(c) == row.site_component {
+                        format!("{}*", c.id())
+                    } else {
+                        c.id().to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
             if components.is_empty() {
                 components.push('-');
-            }
-            if let Some(site) = row.site_component {
-                components = format!("{components} (site: {})", site.id());
             }
             let list = |list: &[ServiceId]| {
                 if list.is_empty() {
@@ -450,6 +459,9 @@ impl HostsReport {
             ]);
         }
         table.write(out)?;
+        if self.hosts.iter().any(|h| h.site_component.is_some()) {
+            writeln!(out, "  * the --site inventory's component")?;
+        }
         if self.omitted_any() {
             let o = self.omitted;
             writeln!(out)?;

@@ -156,7 +156,8 @@ pub struct Omitted {
     pub clients: u64,
     /// Flows that may have been blocked, not judged: [`Limits::blocked`] groups were kept.
     pub blocked: u64,
-    /// Hosts whose roles were not kept (here or by the tracker).
+    /// Hosts whose roles were not kept here, and roles the tracker itself could not note
+    /// ([`Stats::hosts_dropped`](swyx_flow::Stats::hosts_dropped)).
     pub hosts: u64,
 }
 
