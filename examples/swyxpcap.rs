@@ -10,8 +10,11 @@
 //! cargo run --release --example swyxpcap -- --firewall --component swyx_server --format nft
 //! ```
 //!
-//! `--firewall` reads no capture: it prints the rules the port matrix asks of each component
-//! (`swyx_report::firewall`).
+//! `--firewall` without captures prints the rules the port matrix asks of each component
+//! (`swyx_report::firewall`); with captures, it holds them against the matrix: the services
+//! used, the flows between site hosts a firewall built from the document would block, and
+//! the rows never seen (`swyx_report::services`). `--hosts` gives a row per address
+//! (`swyx_report::hosts`). Both views cover every capture of the run in one report.
 //!
 //! The pipeline: the reader hands out records; a stateless stage (threads that take turns
 //! reading a batch, then classify it) labels every packet alone; the flow tracker
@@ -47,6 +50,8 @@ use swyx_traffic::pcap::{
     CaptureError, CaptureReader, Compression, Decompressed, Format, ReaderOptions, Timestamp,
 };
 use swyx_traffic::report::firewall::{Firewall, FirewallFormat};
+use swyx_traffic::report::hosts::{Hosts, HostsReport};
+use swyx_traffic::report::services::{Limits, Services};
 use swyx_traffic::report::{self, FlowWriter, PacketWriter, Summary};
 
 /// Files above this size get a progress bar (when stderr is a terminal).
@@ -71,9 +76,10 @@ const BATCH_RECORDS: usize = 16 * 1024;
 /// What `--help` adds after the options: the exit statuses.
 const EXIT_STATUSES: &str = "\
 Exit status:
-  0  every file was read to its end (--firewall: the rules were written)
+  0  every file was read to its end (--firewall without files: the rules were written)
   1  an input error (a file that cannot be opened, is not a capture, or is truncated or
-     corrupt: the output still covers every packet before the damage) or an output error
+     corrupt: the output still covers every packet before the damage; --firewall and
+     --hosts still report every file and packet read) or an output error
   2  a usage error (unknown option, bad value, a --set key the matrix does not have or a
      value that empties a range, a --matrix or --site file that cannot be read or parsed)";
 
@@ -103,19 +109,39 @@ Output:
   truncated, malformed_header, no_matrix_row, unlabelled_rows_only, payload_contradicts,
   broad_row_without_evidence, undecided, not_a_site_host (with --site: media or a broad row
   between hosts the inventory does not list).
-  --firewall (no capture read; one rule per matrix row and transport, and for a media row
+  --firewall without files (one rule per matrix row and transport, and for a media row
   the outbound rule to the peers' media ports; table by default):
     --format json: component, direction (inbound or outbound), transport, ports ([low, high]
     pairs), tls_ports, label, labels, protocol, classification, configurable_via, basis (row
     or media_note); --format nft: an nftables ruleset (table inet swyxware, a chain per
     component and direction, policy accept); --format windows: PowerShell
     New-NetFirewallRule commands
+  --firewall CAPTURE... (one report for all the files; table by default, --format json: one
+    JSON object):
+    files, site_hosts (site: the --site inventory's hosts; roles: the hosts seen acting as
+    components), flows, labelled_flows, services (server, transport, port, label,
+    component, component_at: server, or client for a row the component connects to, as
+    LDAP to 712; clients, clients_omitted, flows, packets, bytes, first, last), blocked
+    (flows between site hosts on a port no row of their components allows: a firewall
+    built from the document would block them; client, server, transport, port, label,
+    client_components, server_components, flows, packets, bytes, first, last), never_seen
+    (matrix rows, per transport, no labelled flow matched: component, transport, role,
+    ports, labels, protocol, classification), rows, omitted (services, clients, blocked,
+    hosts: what the memory bounds left out)
+  --hosts (one row per address of all the files; table by default, --format json: one
+    object per host, and a last {omitted: ...} line only if the bounds left something
+    out; --format csv: a row per host under one header):
+    host, components (its roles, the components of labelled flows at its end, the --site
+    component), site_component, offers and uses (label/transport/port, space-separated in
+    CSV), services_omitted, flows, packets_sent, bytes_sent, packets_received,
+    bytes_received (TCP and UDP packets: those of its flows)
   Errors go to standard error, naming the file, the byte offset and the record number.
 
 Exit status:
-  0  every file was read to its end (--firewall: the rules were written)
+  0  every file was read to its end (--firewall without files: the rules were written)
   1  an input error (a file that cannot be opened, is not a capture, or is truncated or
-     corrupt: the output still covers every packet before the damage) or an output error
+     corrupt: the output still covers every packet before the damage; --firewall and
+     --hosts still report every file and packet read) or an output error
   2  a usage error (unknown option, bad value, a --set key the matrix does not have or a
      value that empties a range, a --matrix or --site file that cannot be read or parsed)";
 
@@ -133,15 +159,22 @@ struct Args {
     /// span), written as each flow ends, instead of the summary.
     #[arg(long)]
     flows: bool,
-    /// Machine output: JSON lines or CSV (for the summary, the packets and the flows); with
-    /// --firewall: json, nft (an nftables ruleset) or windows (PowerShell commands).
+    /// Machine output: JSON lines or CSV (for the summary, the packets, the flows and
+    /// --hosts); with --firewall and no files: json, nft (an nftables ruleset) or windows
+    /// (PowerShell commands); with --firewall and captures: json.
     #[arg(long, value_enum)]
     format: Option<OutputFormat>,
-    /// Print the firewall rules the port matrix asks of each component instead of reading
-    /// captures (none may be given).
+    /// Without files: print the firewall rules the port matrix asks of each component. With
+    /// captures: the services they used, the flows between site hosts a firewall built from
+    /// the document would block, and the matrix rows never seen.
     #[arg(long, conflicts_with_all = ["packets", "flows"])]
     firewall: bool,
-    /// With --firewall: only this component's rules (repeatable; an id such as swyx_server).
+    /// One row per address of the captures: the components it acts as, the services it
+    /// offers and uses, its packets and bytes.
+    #[arg(long, conflicts_with_all = ["packets", "flows", "firewall"])]
+    hosts: bool,
+    /// With --firewall without files: only this component's rules (repeatable; an id such
+    /// as swyx_server).
     #[arg(long = "component", value_name = "ID", requires = "firewall", value_parser = parse_component)]
     components: Vec<Component>,
     /// Threads that read and classify the packets (default: one per core, at most 4; 1 does
@@ -227,12 +260,6 @@ fn usage_error(message: &str) -> ! {
 /// `--firewall`: the rules of the components asked for (all without `--component`) in
 /// `matrix`, in the format asked for, on standard output.
 fn print_firewall(args: &Args, matrix: &Matrix) -> ExitCode {
-    if !args.files.is_empty() {
-        usage_error(
-            "--firewall reads no capture: give it no files (holding a capture against the \
-             rules is not built yet)",
-        );
-    }
     let format = match args.format {
         None => FirewallFormat::Table,
         Some(OutputFormat::Json) => FirewallFormat::Json,
@@ -411,7 +438,19 @@ fn main() -> ExitCode {
             }
         };
     }
-    if args.firewall {
+    if args.firewall && !args.components.is_empty() && !args.files.is_empty() {
+        usage_error("--component selects the rules of the matrix: give --firewall no files");
+    }
+    if args.firewall && !args.files.is_empty() {
+        match args.format {
+            None | Some(OutputFormat::Json) => {}
+            Some(_) => usage_error(
+                "with captures, --firewall writes a table or --format json (nft and windows \
+                 rulesets come from the matrix alone: give no files)",
+            ),
+        }
+    }
+    if args.firewall && args.files.is_empty() {
         return match matrix_of(&args) {
             Ok(matrix) => print_firewall(&args, &matrix),
             Err(message) => {
@@ -428,6 +467,24 @@ fn main() -> ExitCode {
         }
     };
     let classifier = setup.classifier();
+    let views = if args.firewall || args.hosts {
+        match matrix_of(&args) {
+            Ok(matrix) => Views {
+                services: args
+                    .firewall
+                    .then(|| Services::new(&matrix, setup.site.as_ref(), Limits::default())),
+                hosts: args
+                    .hosts
+                    .then(|| Hosts::new(setup.site.as_ref(), Limits::default())),
+            },
+            Err(message) => {
+                warn(format_args!("{message}"));
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        Views::default()
+    };
     let files = if args.files.is_empty() {
         vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/swyx-office.pcap")]
     } else {
@@ -439,6 +496,7 @@ fn main() -> ExitCode {
     let mut run = Run {
         several: files.len() > 1,
         summaries: 0,
+        views,
     };
     let mut result = write_csv_header(&args, run.several, &mut out);
     for path in &files {
@@ -451,6 +509,9 @@ fn main() -> ExitCode {
             status = ExitCode::FAILURE;
             result = Ok(());
         }
+    }
+    if result.is_ok() {
+        result = write_views(&args, &run.views, &mut out).and_then(|()| Ok(out.flush()?));
     }
     match result {
         Ok(()) | Err(Failure::Input) => status,
@@ -471,6 +532,50 @@ struct Run {
     several: bool,
     /// Human summaries written so far (a blank line separates them).
     summaries: u64,
+    /// The views of the whole run (`--firewall` with captures, `--hosts`).
+    views: Views,
+}
+
+/// The accumulators of the views that cover every file of the run.
+#[derive(Default)]
+struct Views {
+    services: Option<Services>,
+    hosts: Option<Hosts>,
+}
+
+/// The views of the run, once every file was read (or failed).
+fn write_views(args: &Args, views: &Views, out: &mut impl Write) -> Result<(), Failure> {
+    if let Some(services) = &views.services {
+        let report = services.report();
+        match args.format {
+            Some(OutputFormat::Json) => report.write_json(out)?,
+            _ => report.write_human(out)?,
+        }
+    }
+    if let Some(hosts) = &views.hosts {
+        let report = hosts.report();
+        match args.format {
+            Some(OutputFormat::Json) => report.write_json(out)?,
+            Some(OutputFormat::Csv) => {
+                report.write_csv(out)?;
+                say_omitted(&report);
+            }
+            _ => report.write_human(out)?,
+        }
+    }
+    Ok(())
+}
+
+/// CSV rows cannot say what the bounds left out: standard error does.
+fn say_omitted(report: &HostsReport) {
+    if report.omitted_any() {
+        let o = report.omitted;
+        warn(format_args!(
+            "--hosts: the memory bounds left out {} flow ends ({} packets sent) at hosts not \
+             kept and {} hosts' roles",
+            o.flow_ends, o.packets_sent, o.roles
+        ));
+    }
 }
 
 /// The CSV header, once for all the files, whatever becomes of each.
@@ -484,6 +589,8 @@ fn write_csv_header(args: &Args, several: bool, out: &mut impl Write) -> Result<
         report::PacketLine::CSV_HEADER
     } else if args.flows {
         report::FlowLine::CSV_HEADER
+    } else if args.hosts {
+        HostsReport::CSV_HEADER
     } else {
         Summary::CSV_HEADER
     };
@@ -491,11 +598,14 @@ fn write_csv_header(args: &Args, several: bool, out: &mut impl Write) -> Result<
     Ok(())
 }
 
-/// The outputs of one file: the summary always counts; packet or flow lines when asked.
+/// The outputs of one file: the summary always counts; packet or flow lines, and the run's
+/// views, when asked.
 struct Outputs<'o, W: Write> {
     summary: Summary,
     packets: Option<PacketWriter<&'o mut W>>,
     flows: Option<FlowWriter<&'o mut W>>,
+    services: Option<&'o mut Services>,
+    hosts: Option<&'o mut Hosts>,
 }
 
 impl<W: Write> Sink for Outputs<'_, W> {
@@ -511,6 +621,12 @@ impl<W: Write> Sink for Outputs<'_, W> {
         self.summary.flow(flow);
         if let Some(writer) = &mut self.flows {
             writer.flow(flow);
+        }
+        if let Some(services) = &mut self.services {
+            services.flow(flow);
+        }
+        if let Some(hosts) = &mut self.hosts {
+            hosts.flow(flow);
         }
     }
 }
@@ -677,6 +793,8 @@ fn analyse_file<W: Write>(
         summary: Summary::new(shown.clone(), format_name(reader.format(), compression)),
         packets,
         flows,
+        services: run.views.services.as_mut(),
+        hosts: run.views.hosts.as_mut(),
     };
     let mut clock = Clock::default();
     let error = if threads <= 1 {
@@ -707,7 +825,19 @@ fn analyse_file<W: Write>(
         mut summary,
         packets,
         flows,
+        services,
+        hosts,
     } = outputs;
+    let roles_dropped = tracker.stats().hosts_dropped;
+    if let Some(services) = services {
+        services.add_file(shown.clone());
+        services.add_roles(tracker.hosts());
+        services.add_roles_omitted(roles_dropped);
+    }
+    if let Some(hosts) = hosts {
+        hosts.add_roles(tracker.hosts());
+        hosts.add_roles_omitted(roles_dropped);
+    }
     if let Some(writer) = packets {
         writer.finish()?;
     }
@@ -718,7 +848,7 @@ fn analyse_file<W: Write>(
     summary.bytes_read = reader.bytes_consumed();
     summary.error = error.as_ref().map(CaptureError::to_string);
     summary.set_span(clock.span);
-    if !args.packets && !args.flows {
+    if !args.packets && !args.flows && !args.firewall && !args.hosts {
         match format {
             None => {
                 if run.summaries > 0 {

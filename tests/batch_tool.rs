@@ -1364,3 +1364,321 @@ fn the_progress_bar_never_draws_into_lines_on_the_same_terminal() {
     }
     std::fs::remove_file(&path).ok();
 }
+
+/// A site built in code for the capture views: its inventory, and a capture of SIP from both
+/// PCs to the SwyxServer's 5060, RTP from a PC to the server, remote desktop (TCP 3389, no
+/// matrix row of either end) from a PC to the server and to a host outside the site.
+mod views {
+    use super::*;
+    use swyx_testkit::capture::PcapWriter;
+    use swyx_testkit::{payload, Addresses, FrameSpec};
+
+    pub const SERVER: [u8; 4] = [10, 7, 0, 10];
+    pub const PCS: [[u8; 4]; 2] = [[10, 7, 8, 20], [10, 7, 8, 21]];
+    pub const OUTSIDE: [u8; 4] = [203, 0, 113, 5];
+    pub const INVENTORY: &str = "10.7.0.10 swyx_server\n10.7.8.0/24 swyx_it\n";
+    /// The capture's first second.
+    pub const START_S: u64 = 1_700_000_000;
+
+    /// (microseconds since `START_S`, frame).
+    pub fn frames() -> Vec<(u64, FrameSpec)> {
+        let mut frames = vec![
+            (
+                0,
+                FrameSpec::udp(PCS[0], SERVER, 5070, 5060, payload::sip_invite()),
+            ),
+            (
+                1_000,
+                FrameSpec::udp(SERVER, PCS[0], 5060, 5070, payload::sip_ok()),
+            ),
+            (
+                2_000,
+                FrameSpec::udp(PCS[1], SERVER, 5071, 5060, payload::sip_register()),
+            ),
+        ];
+        for n in 0..10u16 {
+            frames.push((
+                100_000 + u64::from(n) * 20_000,
+                FrameSpec::udp(
+                    PCS[0],
+                    SERVER,
+                    50100,
+                    51010,
+                    payload::rtp(n, u32::from(n) * 160),
+                ),
+            ));
+        }
+        for n in 0..4u64 {
+            let spec = FrameSpec::tcp(PCS[1], SERVER, 49152, 3389, payload::noise(90, n as u8));
+            let spec = if n % 2 == 1 { spec.reversed() } else { spec };
+            frames.push((1_500_000 + n * 1_000, spec));
+            frames.push((
+                1_600_000 + n * 1_000,
+                FrameSpec::tcp(PCS[0], OUTSIDE, 49153, 3389, payload::noise(70, n as u8)),
+            ));
+        }
+        frames.sort_by_key(|(us, _)| *us);
+        frames
+    }
+
+    pub fn capture() -> Vec<u8> {
+        let mut writer = PcapWriter::new(1);
+        for (us, spec) in frames() {
+            writer.record(START_S * 1_000_000 + us, &spec.ethernet());
+        }
+        writer.into_bytes()
+    }
+
+    /// The capture and the inventory, written to the temporary directory.
+    pub fn files(name: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir();
+        let path = dir.join(format!("swyxpcap-views-{name}-{}.pcap", std::process::id()));
+        std::fs::write(&path, capture()).expect("write the capture");
+        let site = dir.join(format!("swyxpcap-views-{name}-{}.site", std::process::id()));
+        std::fs::write(&site, INVENTORY).expect("write the inventory");
+        (path, site)
+    }
+
+    /// Packets and bytes each address sent and received, from the frames.
+    pub fn sums() -> BTreeMap<String, [u64; 4]> {
+        let mut sums: BTreeMap<String, [u64; 4]> = BTreeMap::new();
+        for (_, spec) in frames() {
+            let len = spec.ethernet().len() as u64;
+            let Addresses::V4(src, dst) = spec.addresses else {
+                unreachable!("IPv4 only")
+            };
+            let sent = sums.entry(ip(src)).or_default();
+            sent[0] += 1;
+            sent[1] += len;
+            let received = sums.entry(ip(dst)).or_default();
+            received[2] += 1;
+            received[3] += len;
+        }
+        sums
+    }
+
+    pub fn ip(addr: [u8; 4]) -> String {
+        std::net::Ipv4Addr::from(addr).to_string()
+    }
+}
+
+fn json_of(output: &Output) -> Value {
+    assert!(output.status.success(), "{}", stderr(output));
+    serde_json::from_str(stdout(output).trim()).expect("one JSON object")
+}
+
+#[test]
+fn firewall_of_a_capture_names_the_services_used() {
+    let (capture, site) = views::files("services");
+    let (capture, site) = (capture.display().to_string(), site.display().to_string());
+    let report = json_of(&run(&[
+        "--firewall",
+        "--format",
+        "json",
+        "--site",
+        &site,
+        &capture,
+    ]));
+    assert_eq!(report["site_hosts"], "site");
+    assert_eq!(report["files"], serde_json::json!([capture]));
+    let services = report["services"].as_array().unwrap();
+    let find = |label: &str| {
+        services
+            .iter()
+            .find(|s| s["label"] == label)
+            .unwrap_or_else(|| panic!("no {label} service in {services:?}"))
+    };
+    let sip = find("sip");
+    assert_eq!(sip["server"], views::ip(views::SERVER));
+    assert_eq!(
+        (&sip["transport"], &sip["port"]),
+        (&"udp".into(), &5060.into())
+    );
+    assert_eq!(sip["component"], "swyx_server");
+    assert_eq!(sip["component_at"], "server");
+    assert_eq!(
+        sip["clients"],
+        serde_json::json!([views::ip(views::PCS[0]), views::ip(views::PCS[1])])
+    );
+    assert_eq!((&sip["flows"], &sip["packets"]), (&2.into(), &3.into()));
+    assert_eq!(sip["first"], format!("{}.000000000", views::START_S));
+    let rtp = find("rtp");
+    assert_eq!(
+        (&rtp["port"], &rtp["component"], &rtp["packets"]),
+        (&51010.into(), &"swyx_server".into(), &10.into())
+    );
+    assert_eq!(services.len(), 2, "{services:?}");
+}
+
+#[test]
+fn firewall_of_a_capture_lists_the_flows_a_document_built_firewall_blocks() {
+    let (capture, site) = views::files("blocked");
+    let (capture, site) = (capture.display().to_string(), site.display().to_string());
+    let with_site = json_of(&run(&[
+        "--firewall",
+        "--format",
+        "json",
+        "--site",
+        &site,
+        &capture,
+    ]));
+    let blocked = with_site["blocked"].as_array().unwrap();
+    // TCP 3389 between two site hosts; the same to a host outside the site is not judged.
+    assert_eq!(blocked.len(), 1, "{blocked:?}");
+    let b = &blocked[0];
+    assert_eq!(b["client"], views::ip(views::PCS[1]));
+    assert_eq!(b["server"], views::ip(views::SERVER));
+    assert_eq!((&b["transport"], &b["port"]), (&"tcp".into(), &3389.into()));
+    assert_eq!((&b["flows"], &b["packets"]), (&1.into(), &4.into()));
+    assert_eq!(b["first"], format!("{}.500000000", views::START_S + 1));
+    assert_eq!(b["label"], Value::Null);
+    assert_eq!(b["server_components"], serde_json::json!(["swyx_server"]));
+    assert_eq!(b["client_components"], serde_json::json!(["swyx_it"]));
+    // Without the inventory, the PC is no site host (it acted as no component).
+    let without = json_of(&run(&["--firewall", "--format", "json", &capture]));
+    assert_eq!(without["site_hosts"], "roles");
+    assert_eq!(without["blocked"], serde_json::json!([]));
+    let human = run(&["--firewall", "--site", &site, &capture]);
+    assert!(human.status.success(), "{}", stderr(&human));
+    let text = stdout(&human);
+    assert!(
+        text.contains("a firewall built from the document would block these): 1"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("10.7.8.21") && l.contains("3389")),
+        "{text}"
+    );
+}
+
+#[test]
+fn firewall_of_a_capture_lists_the_rows_never_seen() {
+    let (capture, site) = views::files("rows");
+    let (capture, site) = (capture.display().to_string(), site.display().to_string());
+    let report = json_of(&run(&[
+        "--firewall",
+        "--format",
+        "json",
+        "--site",
+        &site,
+        &capture,
+    ]));
+    let never = report["never_seen"].as_array().unwrap();
+    let listed = |component: &str, transport: &str, labels: &str| {
+        never.iter().any(|n| {
+            n["component"] == component && n["transport"] == transport && n["labels"] == labels
+        })
+    };
+    assert!(!listed("swyx_server", "udp", "sip"), "a used row");
+    assert!(!listed("swyx_server", "udp", "rtp"), "a used row");
+    assert!(
+        listed("swyx_server", "tcp", "sip"),
+        "SIP over TCP was not used"
+    );
+    assert!(
+        listed("swyx_gate", "udp", "rtp+t38"),
+        "no SwyxGate in the capture"
+    );
+    assert_eq!(never.len() as u64 + 2, report["rows"].as_u64().unwrap());
+}
+
+#[test]
+fn hosts_view_gives_every_address_its_components_packets_and_bytes() {
+    let (capture, site) = views::files("hosts");
+    let (capture, site) = (capture.display().to_string(), site.display().to_string());
+    let output = run(&["--hosts", "--format", "json", "--site", &site, &capture]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    let got: BTreeMap<String, [u64; 4]> = rows
+        .iter()
+        .map(|r| {
+            let n = |key: &str| r[key].as_u64().unwrap();
+            (
+                r["host"].as_str().unwrap().to_owned(),
+                [
+                    n("packets_sent"),
+                    n("bytes_sent"),
+                    n("packets_received"),
+                    n("bytes_received"),
+                ],
+            )
+        })
+        .collect();
+    assert_eq!(got, views::sums());
+    let row = |addr: [u8; 4]| {
+        rows.iter()
+            .find(|r| r["host"] == views::ip(addr))
+            .expect("a row")
+    };
+    let server = row(views::SERVER);
+    assert_eq!(server["site_component"], "swyx_server");
+    assert_eq!(server["components"], serde_json::json!(["swyx_server"]));
+    assert_eq!(
+        server["offers"],
+        serde_json::json!(["sip/udp/5060", "rtp/udp/51010"])
+    );
+    let pc = row(views::PCS[0]);
+    assert_eq!(pc["site_component"], "swyx_it");
+    assert_eq!(
+        pc["uses"],
+        serde_json::json!(["sip/udp/5060", "rtp/udp/51010"])
+    );
+    assert_eq!(row(views::OUTSIDE)["components"], serde_json::json!([]));
+    // Without the inventory, the server's component comes from the matrix (its flows).
+    let output = run(&["--hosts", "--format", "json", &capture]);
+    let server: Value = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .find(|r| r["host"] == views::ip(views::SERVER))
+        .unwrap();
+    assert_eq!(server["site_component"], Value::Null);
+    assert_eq!(server["components"], serde_json::json!(["swyx_server"]));
+}
+
+#[test]
+fn hosts_view_covers_every_file_of_the_run_under_one_csv_header() {
+    let (capture, _) = views::files("hosts-csv");
+    let capture = capture.display().to_string();
+    let output = run(&[
+        "--hosts",
+        "--format",
+        "csv",
+        &capture,
+        &capture,
+        "missing.pcap",
+    ]);
+    // The missing file is an input error; what was read is still reported.
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("missing.pcap"),
+        "{}",
+        stderr(&output)
+    );
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        swyx_traffic::report::hosts::HostsReport::CSV_HEADER
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("host,")).count(),
+        1,
+        "{text}"
+    );
+    let sums = views::sums();
+    assert_eq!(lines.len(), 1 + sums.len(), "{text}");
+    for line in &lines[1..] {
+        let fields: Vec<&str> = line.split(',').collect();
+        let expected = sums[fields[0]];
+        // Both files count: one row per address, every sum doubled.
+        let got: Vec<u64> = fields[7..11].iter().map(|f| f.parse().unwrap()).collect();
+        assert_eq!(got, expected.map(|n| 2 * n), "{line}");
+    }
+    let human = run(&["--hosts", &capture]);
+    assert!(human.status.success());
+    assert!(stdout(&human).starts_with(&format!("Hosts: {}\n", sums.len())));
+}

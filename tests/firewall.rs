@@ -655,7 +655,17 @@ fn firewall_usage_errors_exit_2() {
         &["--firewall", "--component", "bogus"][..],
         &["--format", "nft"],
         &["--format", "windows", "captures/swyx-office.pcap"],
-        &["--firewall", "captures/swyx-office.pcap"],
+        &["--firewall", "--format", "nft", "captures/swyx-office.pcap"],
+        &["--firewall", "--format", "csv", "captures/swyx-office.pcap"],
+        &[
+            "--firewall",
+            "--component",
+            "swyx_it",
+            "captures/swyx-office.pcap",
+        ],
+        &["--hosts", "--format", "windows"],
+        &["--hosts", "--firewall"],
+        &["--hosts", "--flows"],
         &["--firewall", "--format", "csv"],
         &["--component", "swyx_it"],
         &["--firewall", "--packets"],
@@ -672,8 +682,8 @@ fn firewall_usage_errors_exit_2() {
         stderr.contains("swyx_server") && stderr.contains("media_pack"),
         "{stderr}"
     );
-    let files = run(&["--firewall", "captures/swyx-office.pcap"]);
-    assert!(String::from_utf8_lossy(&files.stderr).contains("--firewall reads no capture"));
+    let files = run(&["--firewall", "--format", "nft", "captures/swyx-office.pcap"]);
+    assert!(String::from_utf8_lossy(&files.stderr).contains("give no files"));
     // `powershell` names the Windows format too.
     let text = output_of(&[
         "--firewall",

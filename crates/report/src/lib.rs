@@ -1,7 +1,9 @@
 //! What the batch tool prints, as a library: a [`Summary`] that counts the verdicts of a
 //! [`swyx_flow::Tracker`] (label x component: packets, bytes, flows; unclassified by reason),
 //! and the line formats of packets and flows in JSON and CSV; and, from the port matrix alone,
-//! the [`firewall`] rules of every component (table, JSON, nftables, Windows commands).
+//! the [`firewall`] rules of every component (table, JSON, nftables, Windows commands); and,
+//! holding captures against the matrix, the [`services`] they used (with the flows a firewall
+//! built from the document would block and the rows never seen) and the [`hosts`] view.
 //!
 //! A crate apart from `swyx-flow` so that an embedder of the tracker pulls no serde.
 //!
@@ -31,8 +33,11 @@
 
 mod csv;
 pub mod firewall;
+pub mod hosts;
 mod lines;
+pub mod services;
 mod summary;
+mod table;
 
 pub use lines::{FlowLine, FlowWriter, Format, PacketLine, PacketWriter};
 pub use summary::Summary;
