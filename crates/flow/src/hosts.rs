@@ -22,12 +22,10 @@ pub struct Roles {
 }
 
 impl Roles {
-    fn bit(component: Component) -> u64 {
-        let at = Component::ALL
-            .iter()
-            .position(|c| *c == component)
-            .unwrap_or(63);
-        1 << at.min(63)
+    /// The component's bit: its place in [`Component::ALL`], which is its discriminant
+    /// (`repr(u8)`, declared in that order; a test holds it).
+    const fn bit(component: Component) -> u64 {
+        1 << (component as u8 & 63)
     }
 
     /// These roles and `component`.
@@ -50,7 +48,12 @@ impl Roles {
 
     /// The components, in [`Component::ALL`]'s order.
     pub fn components(&self) -> impl Iterator<Item = Component> + '_ {
-        Component::ALL.iter().copied().filter(|c| self.contains(*c))
+        let mut bits = self.bits;
+        core::iter::from_fn(move || {
+            let at = bits.trailing_zeros() as usize;
+            bits &= bits.wrapping_sub(1);
+            Component::ALL.get(at).copied()
+        })
     }
 }
 
@@ -100,5 +103,24 @@ impl Hosts {
         self.map
             .iter()
             .map(|(&(addr, v6), &roles)| (ip_of(addr, v6), roles))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_components_bit_is_its_place_in_all() {
+        for (at, component) in Component::ALL.into_iter().enumerate() {
+            assert_eq!(Roles::bit(component), 1 << at, "{component:?}");
+            let roles = Roles::default().with(component);
+            assert_eq!(roles.components().collect::<Vec<_>>(), [component]);
+        }
+        let all = Component::ALL
+            .into_iter()
+            .fold(Roles::default(), Roles::with);
+        assert_eq!(all.components().collect::<Vec<_>>(), Component::ALL);
+        assert!(Roles::default().is_empty() && Roles::default().components().next().is_none());
     }
 }

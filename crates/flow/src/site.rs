@@ -4,7 +4,7 @@ use core::fmt;
 use core::net::IpAddr;
 
 use hashbrown::HashMap;
-use swyx_classify::{Component, Label, Outcome, Packet, PortTable, Reason, Role, Side};
+use swyx_classify::{Component, Label, Outcome, Packet, PortTable, Reason, Role, Side, Transport};
 
 use crate::hosts::Roles;
 use crate::key::raw_addr;
@@ -290,41 +290,80 @@ pub(crate) fn apply(
     Outcome::Labelled(d)
 }
 
-/// A media packet's stateless outcome under the host roles learned so far, `roles` being
-/// those of its source and its destination: where the matrix's choice for an end is none of
-/// that host's roles, and exactly one of them has a row there with the packet's label, that
-/// one. Only RTP and T.38 (the ranges two components share) are re-attributed; the site
-/// inventory, where it names the host, comes first.
+/// For each end of a flow (low, high) and each media label (RTP, T.38): the one component
+/// among that end's host roles with a row on that end's port for the label, where exactly one
+/// has. Worked out once, when the flow starts: a flow's ports do not change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RolePicks([[Option<Component>; 2]; 2]);
+
+impl RolePicks {
+    pub(crate) fn of(
+        roles: [Roles; 2],
+        ports: [u16; 2],
+        transport: Transport,
+        table: &PortTable<'_>,
+    ) -> RolePicks {
+        let mut picks = RolePicks::default();
+        for end in 0..2 {
+            if roles[end].is_empty() {
+                continue;
+            }
+            let entries = table.lookup(transport, ports[end]);
+            for (slot, label) in [Label::Rtp, Label::T38].into_iter().enumerate() {
+                let mut found = roles[end].components().filter(|&c| {
+                    entries.iter().any(|e| {
+                        e.component == c && e.role == Role::Listens && e.labels.contains(label)
+                    })
+                });
+                if let (Some(one), None) = (found.next(), found.next()) {
+                    picks.0[end][slot] = Some(one);
+                }
+            }
+        }
+        picks
+    }
+
+    /// `None` when no end has a pick.
+    pub(crate) fn any(self) -> Option<RolePicks> {
+        (self != RolePicks::default()).then_some(self)
+    }
+
+    /// The pick for `label` at the low end (`lo`) or the high end.
+    fn at(&self, lo: bool, label: Label) -> Option<Component> {
+        let slot = match label {
+            Label::Rtp => 0,
+            Label::T38 => 1,
+            _ => return None,
+        };
+        self.0[usize::from(!lo)][slot]
+    }
+}
+
+/// A media packet's stateless outcome under the host roles known when its flow started
+/// (`picks`; the packet comes from the low end when `from_lo`): where the matrix's choice for
+/// an end is another component than the one role with a row there for the label, that one
+/// (the matrix's choice, had it been among the roles, would have been a second candidate).
+/// Only RTP and T.38 (the ranges components share) are re-attributed; the site inventory,
+/// where it names the host, comes first.
 pub(crate) fn apply_roles(
-    outcome: Outcome,
-    roles: [Roles; 2],
+    outcome: &mut Outcome,
+    picks: &RolePicks,
+    from_lo: bool,
     table: &PortTable<'_>,
     packet: &Packet<'_>,
-) -> Outcome {
-    let Outcome::Labelled(mut d) = outcome else {
-        return outcome;
+) {
+    let Outcome::Labelled(d) = outcome else {
+        return;
     };
     if !matches!(d.label, Label::Rtp | Label::T38) {
-        return outcome;
+        return;
     }
-    let at = |side: Side| match side {
-        Side::Source => roles[0],
-        Side::Destination => roles[1],
-    };
-    let only = |end: Side, label: Label| {
-        let roles = at(end);
-        let mut found = roles
-            .components()
-            .filter_map(|c| row_at(table, packet, c, label, end).map(|row| (c, row)));
-        match (found.next(), found.next()) {
-            (Some(one), None) => Some(one),
-            _ => None,
-        }
-    };
+    // The side of the packet to the flow's end: the source is the low end when `from_lo`.
+    let lo = |side: Side| (side == Side::Source) == from_lo;
     let here = d.component_side();
-    if !at(here).is_empty() && !at(here).contains(d.component) {
-        if let Some((component, (entry, side))) = only(here, d.label) {
-            d.component = component;
+    if let Some(picked) = picks.at(lo(here), d.label).filter(|&c| c != d.component) {
+        if let Some((entry, side)) = row_at(table, packet, picked, d.label, here) {
+            d.component = picked;
             d.role = entry.role;
             d.side = side;
             d.port = port_of(packet, side);
@@ -333,12 +372,9 @@ pub(crate) fn apply_roles(
         }
     }
     let there = d.component_side().opposite();
-    if !at(there).is_empty() && !d.peer.is_some_and(|p| at(there).contains(p)) {
-        if let Some((component, _)) = only(there, d.label) {
-            d.peer = Some(component);
-        }
+    if let Some(picked) = picks.at(lo(there), d.label) {
+        d.peer = Some(picked);
     }
-    Outcome::Labelled(d)
 }
 
 /// A row of `component` that carries `label` and puts the component at the packet's `end`:

@@ -128,6 +128,8 @@ struct Flow {
     staged: bool,
     /// A UDP flow that carried STUN (see [`Config::stun_marks_other_media`]).
     ice: bool,
+    /// The host role of the current decision was noted.
+    noted: bool,
     closing: Option<EndReason>,
     client_is_lo: bool,
     after_eviction: bool,
@@ -161,9 +163,10 @@ struct Flow {
     looked: u64,
     /// The site inventory's components of the low and the high end.
     site: [Option<Component>; 2],
-    /// The roles of the low and the high end's hosts when the flow started (for the ends the
-    /// inventory does not name).
-    roles: [Roles; 2],
+    /// What the roles of the low and the high end's hosts (when the flow started; for the ends
+    /// the inventory does not name) make of RTP and of T.38 at that end: the one role with a
+    /// row there for the label ([`site::RolePicks`]).
+    picks: Option<site::RolePicks>,
 }
 
 /// Whose a SIP message's sender is: the component the SIP rows place at its end (`None` from
@@ -244,6 +247,7 @@ impl Flow {
 
     fn set_decided(&mut self, decided: Decided) {
         self.decided = Some(decided);
+        self.noted = false;
         self.refuted = false;
         self.run = 0;
     }
@@ -663,14 +667,14 @@ impl<'t> Tracker<'t> {
             };
             outcome = site::apply(outcome, [src, dst], self.classifier.table(), &packet);
         }
-        if flow.roles != [Roles::default(); 2] {
-            let ends = flow.roles;
-            let (src, dst) = if from_lo {
-                (ends[0], ends[1])
-            } else {
-                (ends[1], ends[0])
-            };
-            outcome = site::apply_roles(outcome, [src, dst], self.classifier.table(), &packet);
+        if let Some(picks) = &flow.picks {
+            site::apply_roles(
+                &mut outcome,
+                picks,
+                from_lo,
+                self.classifier.table(),
+                &packet,
+            );
         }
         let mut own = Own::of(&outcome);
         let flow = self.table.get_mut(slot);
@@ -708,7 +712,6 @@ impl<'t> Tracker<'t> {
         let mut end_span = false;
         let mut split = None;
         let run = self.config.disagreeing_run;
-        let decided_before = self.table.get(slot).decided;
         let announced = self.announced(slot, &packet, from_lo, &own);
         let flow = self.table.get_mut(slot);
         let decided = if let Some((verdict, before, new)) = announced {
@@ -829,7 +832,11 @@ impl<'t> Tracker<'t> {
         }
         let flow_id = flow.id;
         let flow_decided = flow.decided;
-        let newly_decided = flow_decided != decided_before;
+        // Roles are known from a confirmed or signalled decision on, for the flows that start
+        // later: noted once per decision.
+        let note =
+            !flow.noted && flow_decided.is_some_and(|d| d.evidence != FlowEvidence::PortOnly);
+        flow.noted |= note;
         if flow.run > 0 && flow.decided.is_some() {
             // A packet that disagrees with the flow's label: counted apart in case it starts a
             // run that ends the span (the run's packets then start the next span).
@@ -877,8 +884,7 @@ impl<'t> Tracker<'t> {
         if let Some(record) = split {
             self.split_span(slot, record, from_lo, (time_ns, index, wire_len), sink);
         }
-        if newly_decided {
-            // Roles are known from the decision on, for the flows that start later.
+        if note {
             self.note_role(slot);
         }
         // The sender's address as the key holds it: no second decoding of the packet's.
@@ -1286,18 +1292,19 @@ impl<'t> Tracker<'t> {
         let site = self.site.as_ref().map_or([None, None], |site| {
             [true, false].map(|lo| site.lookup(key.raw_end(lo).0, key.is_v6()))
         });
-        let roles = if self.hosts.is_empty() || !self.config.roles_break_ties {
-            [Roles::default(); 2]
+        let picks = if self.hosts.is_empty() || !self.config.roles_break_ties {
+            None
         } else {
-            [0, 1].map(|end| {
-                let (addr, _) = key.raw_end(end == 0);
+            let roles = [0, 1].map(|end| {
                 // An end the inventory names needs no roles.
                 if site[end].is_some() {
                     Roles::default()
                 } else {
-                    self.hosts.roles(addr, key.is_v6())
+                    self.hosts.roles(key.raw_end(end == 0).0, key.is_v6())
                 }
-            })
+            });
+            let ports = [key.raw_end(true).1, key.raw_end(false).1];
+            site::RolePicks::of(roles, ports, packet.transport, self.classifier.table()).any()
         };
         self.table.insert(Flow {
             key,
@@ -1321,6 +1328,7 @@ impl<'t> Tracker<'t> {
             refuted: false,
             staged: false,
             ice: false,
+            noted: false,
             quiet: 0,
             staging: Staging::default(),
             tcp: 0,
@@ -1329,7 +1337,7 @@ impl<'t> Tracker<'t> {
             pending_tail: u64::MAX,
             pending: 0,
             site,
-            roles,
+            picks,
         })
     }
 
