@@ -7,9 +7,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 
 use serde_json::Value;
 use swyx_testkit::scenario::{
@@ -19,56 +18,8 @@ use swyx_traffic::classify::{classify, Component, Label, Outcome, Reason};
 
 const SHIPPED: &str = "captures/swyx-office.pcap";
 
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The tool's binary, built on first use with this test's profile.
-fn tool() -> &'static Path {
-    static TOOL: OnceLock<PathBuf> = OnceLock::new();
-    TOOL.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test executable path");
-        // <target>/<profile>/deps/batch_tool-<hash>
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target profile directory");
-        let mut build = Command::new(env!("CARGO"));
-        build
-            .args(["build", "--quiet", "--example", "swyxpcap"])
-            .current_dir(manifest_dir());
-        if profile_dir
-            .file_name()
-            .is_some_and(|name| name == "release")
-        {
-            build.arg("--release");
-        }
-        if let Some(target) = profile_dir.parent() {
-            build.env("CARGO_TARGET_DIR", target);
-        }
-        let status = build.status().expect("run cargo build");
-        assert!(status.success(), "building the swyxpcap example failed");
-        profile_dir
-            .join("examples")
-            .join(format!("swyxpcap{}", std::env::consts::EXE_SUFFIX))
-    })
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(tool())
-        .args(args)
-        .current_dir(manifest_dir())
-        .output()
-        .expect("run swyxpcap")
-}
-
-fn stdout(output: &Output) -> &str {
-    std::str::from_utf8(&output.stdout).expect("UTF-8 output")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+mod common;
+use common::{manifest_dir, run, stderr, stdout, tool};
 
 fn expected_of(result: &swyx_traffic::classify::Classification<'_>) -> Expected {
     match result.outcome {
