@@ -133,7 +133,7 @@ Output:
     out; --format csv: a row per host under one header):
     host, components (its roles, the components of labelled flows at its end, the --site
     component), site_component, offers and uses (label/transport/port, space-separated in
-    CSV), services_omitted, flows, packets_sent, bytes_sent, packets_received,
+    CSV), unlisted_service_flows, flows, packets_sent, bytes_sent, packets_received,
     bytes_received (TCP and UDP packets: those of its flows)
   Errors go to standard error, naming the file, the byte offset and the record number.
 
@@ -427,6 +427,15 @@ fn main() -> ExitCode {
     if matches!(args.format, Some(OutputFormat::Nft | OutputFormat::Windows)) && !args.firewall {
         usage_error("--format nft and --format windows are firewall formats: they need --firewall");
     }
+    // Every option is read before anything is done: a --site or --matrix file that cannot be
+    // read or parsed, or a --set that does not apply, is a usage error in every mode.
+    let setup = match setup(&args) {
+        Ok(setup) => setup,
+        Err(message) => {
+            warn(format_args!("{message}"));
+            return ExitCode::from(2);
+        }
+    };
     if args.list_params {
         let stdout = io::stdout();
         let mut out = stdout.lock();
@@ -459,13 +468,6 @@ fn main() -> ExitCode {
             }
         };
     }
-    let setup = match setup(&args) {
-        Ok(setup) => setup,
-        Err(message) => {
-            warn(format_args!("{message}"));
-            return ExitCode::from(2);
-        }
-    };
     let classifier = setup.classifier();
     let views = if args.firewall || args.hosts {
         match matrix_of(&args) {

@@ -1169,6 +1169,19 @@ fn set_matrix_and_site_errors_name_the_key_the_file_and_the_line() {
             vec!["--set", "RTPFirstPort=many"],
             "is not an integer".to_string(),
         ),
+        // Every mode reads its options first, even those that read no capture.
+        (
+            vec!["--firewall", "--site", &site_arg],
+            format!("{site_arg}: site line 2"),
+        ),
+        (
+            vec!["--list-params", "--site", &site_arg],
+            format!("{site_arg}: site line 2"),
+        ),
+        (
+            vec!["--hosts", "--site", "/nonexistent.site"],
+            "cannot read the site".to_string(),
+        ),
     ] {
         let output = run(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -1266,16 +1279,17 @@ fn run_on_a_terminal(args: &[&str]) -> Option<String> {
         command_line.push(' ');
         command_line.push_str(&shell_quote(arg));
     }
+    // Not installed: `script` cannot be started at all.
     let output = Command::new("script")
         .args(["-qec", &command_line, "/dev/null"])
         .current_dir(manifest_dir())
         .stdin(Stdio::null())
         .output()
         .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    // `-e`: script exits with the tool's status.
+    assert!(output.status.success(), "{args:?} on a terminal: {text}");
+    Some(text)
 }
 
 fn shell_quote(text: &str) -> String {

@@ -46,7 +46,7 @@
 //!
 //! Bounds ([`Limits`]): at most [`Limits::hosts`] hosts and [`Limits::host_services`] services
 //! offered and used each; the flows' ends of hosts not kept and the services not listed are
-//! counted ([`HostsReport::omitted`], [`HostRow::services_omitted`]) and said in the outputs.
+//! counted ([`HostsReport::omitted`], [`HostRow::unlisted_service_flows`]) and said in the outputs.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -98,7 +98,7 @@ struct Host {
     flows: u64,
     offers: Vec<ServiceId>,
     uses: Vec<ServiceId>,
-    services_omitted: u64,
+    unlisted_service_flows: u64,
 }
 
 /// What the bounds of [`Hosts`] left out.
@@ -129,8 +129,10 @@ pub struct HostRow {
     pub offers: Vec<ServiceId>,
     /// The services it uses, sorted.
     pub uses: Vec<ServiceId>,
-    /// Services offered or used that were not listed ([`Limits::host_services`] were).
-    pub services_omitted: u64,
+    /// Flows of services offered or used that were not listed (the host's list held
+    /// [`Limits::host_services`] already): a count of flows, not of services, which would
+    /// take memory to tell apart.
+    pub unlisted_service_flows: u64,
     /// Flows it is an end of (a flow whose label changed counts once per span).
     pub flows: u64,
     /// Packets and bytes it sent.
@@ -221,7 +223,7 @@ impl Hosts {
                     site_component,
                     offers,
                     uses,
-                    services_omitted: host.services_omitted,
+                    unlisted_service_flows: host.unlisted_service_flows,
                     flows: host.flows,
                     sent: host.sent,
                     received: host.received,
@@ -289,7 +291,7 @@ impl Sink for Hosts {
             } else {
                 &mut host.uses
             };
-            note(list, &mut host.services_omitted, max, id);
+            note(list, &mut host.unlisted_service_flows, max, id);
         }
     }
 }
@@ -301,7 +303,7 @@ struct HostJson {
     site_component: Option<&'static str>,
     offers: Vec<String>,
     uses: Vec<String>,
-    services_omitted: u64,
+    unlisted_service_flows: u64,
     flows: u64,
     packets_sent: u64,
     bytes_sent: u64,
@@ -317,7 +319,7 @@ impl HostJson {
             site_component: row.site_component.map(Component::id),
             offers: row.offers.iter().map(ServiceId::to_string).collect(),
             uses: row.uses.iter().map(ServiceId::to_string).collect(),
-            services_omitted: row.services_omitted,
+            unlisted_service_flows: row.unlisted_service_flows,
             flows: row.flows,
             packets_sent: row.sent.packets,
             bytes_sent: row.sent.bytes,
@@ -341,7 +343,7 @@ fn joined(list: &[ServiceId]) -> String {
 
 impl HostsReport {
     /// The CSV header of [`HostsReport::write_csv`]; lists are space-separated in their field.
-    pub const CSV_HEADER: &'static str = "host,components,site_component,offers,uses,services_omitted,flows,packets_sent,bytes_sent,packets_received,bytes_received";
+    pub const CSV_HEADER: &'static str = "host,components,site_component,offers,uses,unlisted_service_flows,flows,packets_sent,bytes_sent,packets_received,bytes_received";
 
     /// Whether the bounds left anything out.
     pub fn omitted_any(&self) -> bool {
@@ -349,7 +351,7 @@ impl HostsReport {
     }
 
     /// One JSON object per host and line: `host`, `components`, `site_component`, `offers`,
-    /// `uses` (`label/transport/port`), `services_omitted`, `flows`, `packets_sent`,
+    /// `uses` (`label/transport/port`), `unlisted_service_flows`, `flows`, `packets_sent`,
     /// `bytes_sent`, `packets_received`, `bytes_received`; then, only when the bounds left
     /// something out, a last line `{"omitted": {flow_ends, packets_sent, bytes_sent, roles}}`.
     ///
@@ -388,7 +390,7 @@ impl HostsReport {
                 row.site_component.map_or("", Component::id),
                 csv::field(&joined(&row.offers)),
                 csv::field(&joined(&row.uses)),
-                row.services_omitted,
+                row.unlisted_service_flows,
                 row.flows,
                 row.sent.packets,
                 row.sent.bytes,
@@ -444,8 +446,11 @@ impl HostsReport {
                 }
             };
             let mut services = format!("{}; {}", list(&row.offers), list(&row.uses));
-            if row.services_omitted > 0 {
-                services.push_str(&format!(" (+{} more)", row.services_omitted));
+            if row.unlisted_service_flows > 0 {
+                services.push_str(&format!(
+                    " (+{} flows of services not listed)",
+                    row.unlisted_service_flows
+                ));
             }
             table.row(vec![
                 row.addr.to_string(),
@@ -562,7 +567,7 @@ mod tests {
         assert_eq!(report.hosts.len(), 1);
         let pc = &report.hosts[0];
         assert_eq!(pc.addr, ip(PCS[0]));
-        assert_eq!((pc.uses.len(), pc.services_omitted), (1, 1));
+        assert_eq!((pc.uses.len(), pc.unlisted_service_flows), (1, 1));
         let ends: u64 = 2 * 5 - pc.flows;
         assert_eq!(report.omitted.flow_ends, ends);
         let all: u64 = frames().len() as u64;

@@ -67,9 +67,10 @@
 //!   bytes, first and last times, the first label seen (or none).
 //!
 //! Without `--site` the hosts are known only at the end, so the flows that may be blocked wait
-//! in bounded groups until [`Services::report`]; a flow confirmed or signalled for a component
-//! is allowed whatever happens (its end acquires the component, whose row covers the port) and
-//! does not wait. With `--site`, each flow is judged as it ends and only blocked ones are kept.
+//! in bounded groups until [`Services::report`]; a flow whose payload confirmed a component's
+//! row is allowed whatever happens (its end acquires the component, whose row covers the port)
+//! and does not wait. A signalled flow waits like an unlabelled one: SDP may announce media on
+//! a port no row names, which a document-built firewall blocks. With `--site`, each flow is judged as it ends and only blocked ones are kept.
 //!
 //! # Rows never seen
 //!
@@ -473,9 +474,10 @@ impl Services {
         } else if flow
             .verdict
             .labelled()
-            .is_some_and(|l| l.evidence != FlowEvidence::PortOnly)
+            .is_some_and(|l| l.evidence == FlowEvidence::Confirmed)
         {
-            // Its component's row covers the port, and its end acquires the component.
+            // A payload confirmed a row of its component on the port, and its end acquires the
+            // component. (A signalled flow may be on a port no row names: SDP announces any.)
             return;
         }
         let key = GroupKey {
@@ -1128,6 +1130,41 @@ mod tests {
             assert_eq!(blocked.label, None);
             assert!(blocked.server_components.contains(Component::SwyxServer));
             assert!(blocked.client_components.contains(Component::SwyxIt));
+        }
+    }
+
+    #[test]
+    fn media_that_sdp_announced_on_a_port_no_row_names_is_blocked_with_or_without_a_site() {
+        // The PC offers audio on 10000 (no matrix row); the SwyxServer's RTP goes there.
+        let sdp = "v=0\r\no=- 1 1 IN IP4 10.0.0.20\r\ns=-\r\nc=IN IP4 10.0.0.20\r\nt=0 0\r\n\
+                   m=audio 10000 RTP/AVP 8\r\n";
+        let invite = format!(
+            "INVITE sip:pbx@10.0.0.10 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.20:5070;branch=z9hG4bK1\r\n\
+             From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: off-row\r\nCSeq: 1 INVITE\r\n\
+             Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        );
+        let mut frames = vec![(
+            0,
+            FrameSpec::udp(PCS[0], SERVER, 5070, 5060, invite.into_bytes()),
+        )];
+        for n in 0..4u16 {
+            let rtp = payload::rtp(n, u32::from(n) * 160);
+            frames.push((
+                100 + u64::from(n) * 20,
+                FrameSpec::udp(SERVER, PCS[0], 51000, 10000, rtp),
+            ));
+        }
+        for site in [true, false] {
+            let report = services(site, Limits::default(), &frames).report();
+            assert!(
+                report
+                    .blocked
+                    .iter()
+                    .any(|b| b.port == 10000 && b.label == Some(Label::Rtp)),
+                "site {site}: {:?}",
+                report.blocked
+            );
         }
     }
 
