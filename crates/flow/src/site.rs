@@ -200,7 +200,11 @@ impl Site {
                 let line = self
                     .entries
                     .iter()
-                    .find(|e| e.prefix == prefix && raw_addr(e.network) == masked)
+                    .find(|e| {
+                        e.prefix == prefix
+                            && e.network.is_ipv6() == v6
+                            && raw_addr(e.network) == masked
+                    })
                     .map_or(0, |e| e.line);
                 return Err(SiteErrorKind::Conflict {
                     line,
@@ -496,6 +500,15 @@ mod tests {
                 SiteErrorKind::Conflict {
                     line: 1,
                     component: Component::SwyxIt,
+                },
+            ),
+            // IPv4 10/8 and IPv6 a00::/8 hold the same bits: the earlier line is the IPv4 one.
+            (
+                "a00::/8 swyx_it\n10.0.0.0/8 swyx_gate\n10.0.0.0/8 swyx_it\n",
+                3,
+                SiteErrorKind::Conflict {
+                    line: 2,
+                    component: Component::SwyxGate,
                 },
             ),
         ] {
