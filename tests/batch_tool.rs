@@ -1090,8 +1090,13 @@ fn a_site_with_moved_ports_is_right_with_set_and_with_site() {
     let mut with_site = settings.clone();
     with_site.extend(["--site", "SITE"]);
     let (site, lines) = moved_site_lines(&with_site);
-    let share = right_share(&site, &lines, false);
-    assert!(share >= 0.995, "--set --site: {share}");
+    let share_site = right_share(&site, &lines, false);
+    println!(
+        "moved-ports site: components right on {default_share:.4} of the SwyxWare media \
+         packets with the defaults, {share:.4} with --set; {share_site:.4} of all media with \
+         --set --site"
+    );
+    assert!(share_site >= 0.995, "--set --site: {share_site}");
     // component_addr names the component's own host: the SwyxServer's address for its RTP.
     let server = lines
         .iter()
