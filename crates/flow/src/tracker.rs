@@ -712,7 +712,14 @@ impl<'t> Tracker<'t> {
         let mut end_span = false;
         let mut split = None;
         let run = self.config.disagreeing_run;
-        let announced = self.announced(slot, &packet, from_lo, &own);
+        // Most flows were never announced and need no lookup: no call for them.
+        let announced = if flow.signal.is_some()
+            || (!self.expectations.is_empty() && flow.looked != self.expectations.generation)
+        {
+            self.announced(slot, &packet, from_lo, &own)
+        } else {
+            None
+        };
         let flow = self.table.get_mut(slot);
         let decided = if let Some((verdict, before, new)) = announced {
             split = before;
@@ -889,7 +896,9 @@ impl<'t> Tracker<'t> {
         }
         // The sender's address as the key holds it: no second decoding of the packet's.
         let src = key.raw_end(from_lo).0;
-        self.read_signalling(flow_id, flow_decided, &packet, &own, from_lo, src);
+        if may_signal(flow_decided, &packet, &own) {
+            self.read_signalling(flow_id, flow_decided, &packet, &own, from_lo, src);
+        }
         if let Some(how) = settle {
             self.settle(slot, how);
         }
@@ -1623,6 +1632,17 @@ impl<'t> Tracker<'t> {
             self.drain(sink, false);
         }
     }
+}
+
+/// Whether [`Tracker::read_signalling`] may find anything in `packet`: a payload segment of a
+/// SIP flow over TCP, or a packet its own payload confirms as SIP over UDP or FTP over TCP.
+#[inline]
+fn may_signal(flow_decided: Option<Decided>, packet: &Packet<'_>, own: &Own) -> bool {
+    let tcp = packet.transport == Transport::Tcp;
+    (tcp && !packet.payload.is_empty() && flow_decided.is_some_and(|d| d.label == Label::Sip))
+        || matches!(own, Own::Narrow(d) | Own::Staged(d)
+            if d.evidence == Evidence::Confirmed
+                && matches!((d.label, tcp), (Label::Sip, false) | (Label::Ftp, true)))
 }
 
 /// Whether a SIP message may matter to the expectations: BYE, CANCEL and failure responses end
