@@ -177,6 +177,7 @@ impl<T: Linked> Table<T> {
         (head != NIL).then_some(head)
     }
 
+    #[inline]
     fn unlink(&mut self, slot: u32) {
         let Links {
             prev, next, list, ..
@@ -191,6 +192,7 @@ impl<T: Linked> Table<T> {
         }
     }
 
+    #[inline]
     fn push_back(&mut self, slot: u32, list: u8) {
         let tail = self.lists[list as usize].tail;
         {
