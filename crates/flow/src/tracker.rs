@@ -497,7 +497,7 @@ impl<'t> Tracker<'t> {
         classification: &Classification<'_>,
         sink: &mut impl Sink,
     ) {
-        self.push_fragment(index, time_ns, wire_len, classification, None, sink);
+        self.push_packet(index, time_ns, wire_len, classification, sink);
     }
 
     /// [`Tracker::push`] for a packet that is a fragment of an IP datagram
@@ -554,6 +554,8 @@ impl<'t> Tracker<'t> {
     }
 
     /// A later fragment of a datagram whose first fragment was seen: `false` if none was.
+    #[cold]
+    #[inline(never)]
     fn later_fragment(
         &mut self,
         index: u64,
@@ -601,6 +603,7 @@ impl<'t> Tracker<'t> {
         true
     }
 
+    #[inline(never)]
     fn push_packet(
         &mut self,
         index: u64,
@@ -1255,6 +1258,7 @@ impl<'t> Tracker<'t> {
 
     /// The flow of `key`, started if new (evicting the flow idle longest when the table is
     /// full); a SYN on a closing flow starts a new one.
+    #[inline]
     fn flow_for(
         &mut self,
         key: FlowKey,
@@ -1275,6 +1279,23 @@ impl<'t> Tracker<'t> {
             let reason = flow.closing.unwrap_or(EndReason::Fin);
             self.end_flow(slot, reason, sink);
         }
+        self.start_flow(key, hash, from_lo, packet, index, time_ns, sink)
+    }
+
+    /// A new flow of `key` (evicting the flow idle longest when the table is full): out of
+    /// line, so that the packets of known flows do not carry its frame.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn start_flow(
+        &mut self,
+        key: FlowKey,
+        hash: u64,
+        from_lo: bool,
+        packet: &Packet<'_>,
+        index: u64,
+        time_ns: u64,
+        sink: &mut impl Sink,
+    ) -> u32 {
         while self.table.is_full() {
             let victim = (0..LISTS as u8)
                 .filter_map(|list| self.table.oldest(list))
@@ -1365,6 +1386,8 @@ impl<'t> Tracker<'t> {
 
     /// Ends the flows idle past their transport's timeout, and closed TCP flows quiet past
     /// the close delay.
+    #[cold]
+    #[inline(never)]
     fn sweep(&mut self, sink: &mut impl Sink) {
         let timeouts = [
             self.config.udp_idle_ns,
@@ -1408,6 +1431,8 @@ impl<'t> Tracker<'t> {
     /// The flow's label changed (or went): reports the span so far, and starts the next one
     /// with the packets that changed it: the disagreeing run, or the packet `(time, index,
     /// wire length)` alone.
+    #[cold]
+    #[inline(never)]
     fn end_span(
         &mut self,
         slot: u32,
@@ -1465,6 +1490,8 @@ impl<'t> Tracker<'t> {
     /// Reports `record`, the span before the flow's decision, without the packets the decision
     /// covers (this one, of `(time, index, wire length)`, and the held ones), which start the
     /// next span.
+    #[cold]
+    #[inline(never)]
     fn split_span(
         &mut self,
         slot: u32,
