@@ -908,8 +908,11 @@ impl<'t> Tracker<'t> {
         if end_span {
             self.end_span(slot, own, from_lo, (time_ns, index, wire_len), sink);
         }
-        if !self.held.is_empty() {
-            self.drain(sink, false);
+        // Most often the front still waits for its flow: no call then.
+        if let Some(front) = self.held.front() {
+            if !front.pending || self.over(front) {
+                self.drain(sink, false);
+            }
         }
     }
 
@@ -1610,10 +1613,7 @@ impl<'t> Tracker<'t> {
     fn drain(&mut self, sink: &mut impl Sink, all: bool) {
         while let Some(front) = self.held.front() {
             if front.pending {
-                let over = all
-                    || self.pushed - front.pushed_at > self.config.hold_packets as u64
-                    || front.verdict.time_ns.saturating_add(self.config.hold_ns) < self.now;
-                if !over {
+                if !(all || self.over(front)) {
                     break;
                 }
                 // Forced out: it takes its own verdict and leaves its flow's pending list.
@@ -1630,16 +1630,24 @@ impl<'t> Tracker<'t> {
                 }
                 self.stats.released_undecided += 1;
             }
-            let Some(held) = self.held.pop_front() else {
+            // Handed out in place, then dropped: no copy of the held packet.
+            let Some(held) = self.held.front_mut() else {
                 break;
             };
-            self.held_base += 1;
-            let mut verdict = held.verdict;
             if held.pending {
-                verdict.verdict = held.fallback;
+                held.verdict.verdict = held.fallback;
             }
-            sink.packet(&verdict);
+            sink.packet(&held.verdict);
+            self.held.pop_front();
+            self.held_base += 1;
         }
+    }
+
+    /// Whether a held packet is held past the bounds.
+    #[inline]
+    fn over(&self, held: &Held) -> bool {
+        self.pushed - held.pushed_at > self.config.hold_packets as u64
+            || held.verdict.time_ns.saturating_add(self.config.hold_ns) < self.now
     }
 
     fn emit(&mut self, verdict: PacketVerdict, sink: &mut impl Sink) {
