@@ -1533,6 +1533,7 @@ impl<'t> Tracker<'t> {
 
     /// Appends a packet to the hold-back queue (or hands it out at once when nothing is held
     /// before it and it is settled).
+    #[inline]
     fn enqueue(
         &mut self,
         verdict: PacketVerdict,
@@ -1569,13 +1570,20 @@ impl<'t> Tracker<'t> {
 
     /// Room for one more held packet, growing the queue by doubling but never past the bound
     /// (plus the one packet that pushes it over), so that it stays within the budget.
+    #[inline]
     fn reserve_held(&mut self) {
         if self.held.len() == self.held.capacity() {
-            let bound = self.config.hold_packets + 1;
-            let want = (self.held.capacity() * 2).max(64).min(bound);
-            self.held
-                .reserve_exact(want.saturating_sub(self.held.len()).max(1));
+            self.grow_held();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_held(&mut self) {
+        let bound = self.config.hold_packets + 1;
+        let want = (self.held.capacity() * 2).max(64).min(bound);
+        self.held
+            .reserve_exact(want.saturating_sub(self.held.len()).max(1));
     }
 
     /// Settles every held packet of the flow in `slot`.
