@@ -1587,7 +1587,16 @@ impl<'t> Tracker<'t> {
     }
 
     /// Settles every held packet of the flow in `slot`.
+    #[inline]
     fn settle(&mut self, slot: u32, how: Settle) {
+        // Nothing held: nothing to settle (the flow's pending list is empty).
+        if self.table.get(slot).pending != 0 {
+            self.settle_held(slot, how);
+        }
+    }
+
+    #[inline(never)]
+    fn settle_held(&mut self, slot: u32, how: Settle) {
         let flow = self.table.get_mut(slot);
         let mut seq = flow.pending_head;
         let count = flow.pending;
