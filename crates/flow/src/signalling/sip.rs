@@ -366,7 +366,7 @@ impl<'a> HeadLines<'a> {
     /// The next whole line, or `None` if the bytes end before its LF.
     fn next(&mut self) -> Option<&'a [u8]> {
         let rest = &self.head[self.end..];
-        let lf = rest.iter().position(|&b| b == b'\n')?;
+        let lf = find_lf(rest)?;
         self.end += lf + 1;
         let line = &rest[..lf];
         Some(line.strip_suffix(b"\r").unwrap_or(line))
@@ -409,6 +409,29 @@ fn split_at_space(bytes: &[u8]) -> (&[u8], Option<&[u8]>) {
         Some(space) => (&bytes[..space], Some(&bytes[space + 1..])),
         None => (bytes, None),
     }
+}
+
+/// Where the first LF in `bytes` is: eight bytes at a time (a header line is some dozens).
+fn find_lf(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = chunk.try_into().map_or(0, u64::from_le_bytes) ^ (ONES * u64::from(b'\n'));
+        // A byte of `word` is zero where an LF was; the lowest flagged byte is the first such
+        // (a borrow can only flag bytes above a zero one).
+        let zero = word.wrapping_sub(ONES) & !word & HIGH;
+        if zero != 0 {
+            return Some(at + zero.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| at + i)
 }
 
 /// RFC 3261 25.1: `token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")`.
@@ -544,6 +567,25 @@ fn is_sdp(value: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn find_lf_finds_the_first_lf_where_a_byte_search_does() {
+        for len in 0..40 {
+            for lf in (0..len).map(Some).chain([None]) {
+                for other in [0u8, 0x0b, 0x8a, 0xff, b'\r'] {
+                    let mut bytes = vec![other; len];
+                    if let Some(at) = lf {
+                        bytes[at] = b'\n';
+                        if at + 3 < len {
+                            bytes[at + 3] = b'\n';
+                        }
+                    }
+                    let want = bytes.iter().position(|&b| b == b'\n');
+                    assert_eq!(super::find_lf(&bytes), want, "{bytes:?}");
+                }
+            }
+        }
+    }
+
     use super::*;
     use swyx_classify::Label;
 
