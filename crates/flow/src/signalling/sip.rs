@@ -413,13 +413,19 @@ fn split_at_space(bytes: &[u8]) -> (&[u8], Option<&[u8]>) {
 
 /// Where the first LF in `bytes` is: eight bytes at a time (a header line is some dozens).
 fn find_lf(bytes: &[u8]) -> Option<usize> {
+    find_byte(bytes, b'\n')
+}
+
+/// Where the first `byte` in `bytes` is, eight bytes at a time.
+#[inline]
+fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut chunks = bytes.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut chunks {
-        let word = chunk.try_into().map_or(0, u64::from_le_bytes) ^ (ONES * u64::from(b'\n'));
-        // A byte of `word` is zero where an LF was; the lowest flagged byte is the first such
+        let word = chunk.try_into().map_or(0, u64::from_le_bytes) ^ (ONES * u64::from(byte));
+        // A byte of `word` is zero where `byte` was; the lowest flagged byte is the first such
         // (a borrow can only flag bytes above a zero one).
         let zero = word.wrapping_sub(ONES) & !word & HIGH;
         if zero != 0 {
@@ -430,7 +436,7 @@ fn find_lf(bytes: &[u8]) -> Option<usize> {
     chunks
         .remainder()
         .iter()
-        .position(|&b| b == b'\n')
+        .position(|&b| b == byte)
         .map(|i| at + i)
 }
 
@@ -479,10 +485,7 @@ impl<'a> Headers<'a> {
         if line.first().is_some_and(|&b| b == b' ' || b == b'\t') {
             return Ok(()); // a folded continuation: skipped (see the module docs)
         }
-        let colon = line
-            .iter()
-            .position(|&b| b == b':')
-            .ok_or(Invalid::HeaderLine)?;
+        let colon = find_byte(line, b':').ok_or(Invalid::HeaderLine)?;
         let name = trim_end(&line[..colon]);
         if !is_token(name) {
             return Err(Invalid::HeaderLine);
@@ -581,6 +584,9 @@ mod tests {
                     }
                     let want = bytes.iter().position(|&b| b == b'\n');
                     assert_eq!(super::find_lf(&bytes), want, "{bytes:?}");
+                    let colons: Vec<u8> = bytes.iter().map(|&b| b ^ b'\n' ^ b':').collect();
+                    let want = colons.iter().position(|&b| b == b':');
+                    assert_eq!(super::find_byte(&colons, b':'), want, "{colons:?}");
                 }
             }
         }
