@@ -11,6 +11,8 @@ pub(crate) const NIL: u32 = u32::MAX;
 
 /// The lists a flow can be on, each ordered by last packet time.
 pub(crate) const LISTS: usize = 3;
+/// Room for the lists: the next power of two.
+const LIST_SLOTS: usize = LISTS.next_power_of_two();
 /// UDP flows.
 pub(crate) const UDP_LIST: u8 = 0;
 /// Open TCP flows.
@@ -59,7 +61,9 @@ pub(crate) struct Table<T> {
     index: HashTable<u32>,
     slots: Vec<T>,
     free: Vec<u32>,
-    lists: [List; LISTS],
+    /// By list number; a power of two long (the last unused), so that indexing by a list
+    /// number masked to it needs no bounds check.
+    lists: [List; LIST_SLOTS],
     live: usize,
     max_flows: usize,
 }
@@ -74,7 +78,7 @@ impl<T: Linked> Table<T> {
             lists: [List {
                 head: NIL,
                 tail: NIL,
-            }; LISTS],
+            }; LIST_SLOTS],
             live: 0,
             max_flows: max_flows.max(1),
         }
@@ -173,26 +177,28 @@ impl<T: Linked> Table<T> {
     /// The flow seen least recently on `list`.
     #[inline]
     pub(crate) fn oldest(&self, list: u8) -> Option<u32> {
-        let head = self.lists[list as usize].head;
+        let head = self.lists[usize::from(list) & (LIST_SLOTS - 1)].head;
         (head != NIL).then_some(head)
     }
 
+    #[inline]
     fn unlink(&mut self, slot: u32) {
         let Links {
             prev, next, list, ..
         } = *self.slots[slot as usize].links_ref();
         match prev {
-            NIL => self.lists[list as usize].head = next,
+            NIL => self.lists[usize::from(list) & (LIST_SLOTS - 1)].head = next,
             p => self.slots[p as usize].links().next = next,
         }
         match next {
-            NIL => self.lists[list as usize].tail = prev,
+            NIL => self.lists[usize::from(list) & (LIST_SLOTS - 1)].tail = prev,
             n => self.slots[n as usize].links().prev = prev,
         }
     }
 
+    #[inline]
     fn push_back(&mut self, slot: u32, list: u8) {
-        let tail = self.lists[list as usize].tail;
+        let tail = self.lists[usize::from(list) & (LIST_SLOTS - 1)].tail;
         {
             let links = self.slots[slot as usize].links();
             links.prev = tail;
@@ -200,10 +206,10 @@ impl<T: Linked> Table<T> {
             links.list = list;
         }
         match tail {
-            NIL => self.lists[list as usize].head = slot,
+            NIL => self.lists[usize::from(list) & (LIST_SLOTS - 1)].head = slot,
             t => self.slots[t as usize].links().next = slot,
         }
-        self.lists[list as usize].tail = slot;
+        self.lists[usize::from(list) & (LIST_SLOTS - 1)].tail = slot;
     }
 
     /// Slots of every live flow.

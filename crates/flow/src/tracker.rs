@@ -497,7 +497,7 @@ impl<'t> Tracker<'t> {
         classification: &Classification<'_>,
         sink: &mut impl Sink,
     ) {
-        self.push_fragment(index, time_ns, wire_len, classification, None, sink);
+        self.push_packet(index, time_ns, wire_len, classification, sink);
     }
 
     /// [`Tracker::push`] for a packet that is a fragment of an IP datagram
@@ -554,6 +554,8 @@ impl<'t> Tracker<'t> {
     }
 
     /// A later fragment of a datagram whose first fragment was seen: `false` if none was.
+    #[cold]
+    #[inline(never)]
     fn later_fragment(
         &mut self,
         index: u64,
@@ -601,6 +603,7 @@ impl<'t> Tracker<'t> {
         true
     }
 
+    #[inline(never)]
     fn push_packet(
         &mut self,
         index: u64,
@@ -712,7 +715,14 @@ impl<'t> Tracker<'t> {
         let mut end_span = false;
         let mut split = None;
         let run = self.config.disagreeing_run;
-        let announced = self.announced(slot, &packet, from_lo, &own);
+        // Most flows were never announced and need no lookup: no call for them.
+        let announced = if flow.signal.is_some()
+            || (!self.expectations.is_empty() && flow.looked != self.expectations.generation)
+        {
+            self.announced(slot, &packet, from_lo, &own)
+        } else {
+            None
+        };
         let flow = self.table.get_mut(slot);
         let decided = if let Some((verdict, before, new)) = announced {
             split = before;
@@ -889,15 +899,20 @@ impl<'t> Tracker<'t> {
         }
         // The sender's address as the key holds it: no second decoding of the packet's.
         let src = key.raw_end(from_lo).0;
-        self.read_signalling(flow_id, flow_decided, &packet, &own, from_lo, src);
+        if may_signal(flow_decided, &packet, &own) {
+            self.read_signalling(flow_id, flow_decided, &packet, &own, from_lo, src);
+        }
         if let Some(how) = settle {
             self.settle(slot, how);
         }
         if end_span {
             self.end_span(slot, own, from_lo, (time_ns, index, wire_len), sink);
         }
-        if !self.held.is_empty() {
-            self.drain(sink, false);
+        // Most often the front still waits for its flow: no call then.
+        if let Some(front) = self.held.front() {
+            if !front.pending || self.over(front) {
+                self.drain(sink, false);
+            }
         }
     }
 
@@ -1246,6 +1261,7 @@ impl<'t> Tracker<'t> {
 
     /// The flow of `key`, started if new (evicting the flow idle longest when the table is
     /// full); a SYN on a closing flow starts a new one.
+    #[inline]
     fn flow_for(
         &mut self,
         key: FlowKey,
@@ -1266,6 +1282,23 @@ impl<'t> Tracker<'t> {
             let reason = flow.closing.unwrap_or(EndReason::Fin);
             self.end_flow(slot, reason, sink);
         }
+        self.start_flow(key, hash, from_lo, packet, index, time_ns, sink)
+    }
+
+    /// A new flow of `key` (evicting the flow idle longest when the table is full): out of
+    /// line, so that the packets of known flows do not carry its frame.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn start_flow(
+        &mut self,
+        key: FlowKey,
+        hash: u64,
+        from_lo: bool,
+        packet: &Packet<'_>,
+        index: u64,
+        time_ns: u64,
+        sink: &mut impl Sink,
+    ) -> u32 {
         while self.table.is_full() {
             let victim = (0..LISTS as u8)
                 .filter_map(|list| self.table.oldest(list))
@@ -1356,6 +1389,8 @@ impl<'t> Tracker<'t> {
 
     /// Ends the flows idle past their transport's timeout, and closed TCP flows quiet past
     /// the close delay.
+    #[cold]
+    #[inline(never)]
     fn sweep(&mut self, sink: &mut impl Sink) {
         let timeouts = [
             self.config.udp_idle_ns,
@@ -1399,6 +1434,8 @@ impl<'t> Tracker<'t> {
     /// The flow's label changed (or went): reports the span so far, and starts the next one
     /// with the packets that changed it: the disagreeing run, or the packet `(time, index,
     /// wire length)` alone.
+    #[cold]
+    #[inline(never)]
     fn end_span(
         &mut self,
         slot: u32,
@@ -1456,6 +1493,8 @@ impl<'t> Tracker<'t> {
     /// Reports `record`, the span before the flow's decision, without the packets the decision
     /// covers (this one, of `(time, index, wire length)`, and the held ones), which start the
     /// next span.
+    #[cold]
+    #[inline(never)]
     fn split_span(
         &mut self,
         slot: u32,
@@ -1494,6 +1533,7 @@ impl<'t> Tracker<'t> {
 
     /// Appends a packet to the hold-back queue (or hands it out at once when nothing is held
     /// before it and it is settled).
+    #[inline]
     fn enqueue(
         &mut self,
         verdict: PacketVerdict,
@@ -1530,17 +1570,33 @@ impl<'t> Tracker<'t> {
 
     /// Room for one more held packet, growing the queue by doubling but never past the bound
     /// (plus the one packet that pushes it over), so that it stays within the budget.
+    #[inline]
     fn reserve_held(&mut self) {
         if self.held.len() == self.held.capacity() {
-            let bound = self.config.hold_packets + 1;
-            let want = (self.held.capacity() * 2).max(64).min(bound);
-            self.held
-                .reserve_exact(want.saturating_sub(self.held.len()).max(1));
+            self.grow_held();
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn grow_held(&mut self) {
+        let bound = self.config.hold_packets + 1;
+        let want = (self.held.capacity() * 2).max(64).min(bound);
+        self.held
+            .reserve_exact(want.saturating_sub(self.held.len()).max(1));
+    }
+
     /// Settles every held packet of the flow in `slot`.
+    #[inline]
     fn settle(&mut self, slot: u32, how: Settle) {
+        // Nothing held: nothing to settle (the flow's pending list is empty).
+        if self.table.get(slot).pending != 0 {
+            self.settle_held(slot, how);
+        }
+    }
+
+    #[inline(never)]
+    fn settle_held(&mut self, slot: u32, how: Settle) {
         let flow = self.table.get_mut(slot);
         let mut seq = flow.pending_head;
         let count = flow.pending;
@@ -1574,10 +1630,7 @@ impl<'t> Tracker<'t> {
     fn drain(&mut self, sink: &mut impl Sink, all: bool) {
         while let Some(front) = self.held.front() {
             if front.pending {
-                let over = all
-                    || self.pushed - front.pushed_at > self.config.hold_packets as u64
-                    || front.verdict.time_ns.saturating_add(self.config.hold_ns) < self.now;
-                if !over {
+                if !(all || self.over(front)) {
                     break;
                 }
                 // Forced out: it takes its own verdict and leaves its flow's pending list.
@@ -1594,16 +1647,24 @@ impl<'t> Tracker<'t> {
                 }
                 self.stats.released_undecided += 1;
             }
-            let Some(held) = self.held.pop_front() else {
+            // Handed out in place, then dropped: no copy of the held packet.
+            let Some(held) = self.held.front_mut() else {
                 break;
             };
-            self.held_base += 1;
-            let mut verdict = held.verdict;
             if held.pending {
-                verdict.verdict = held.fallback;
+                held.verdict.verdict = held.fallback;
             }
-            sink.packet(&verdict);
+            sink.packet(&held.verdict);
+            self.held.pop_front();
+            self.held_base += 1;
         }
+    }
+
+    /// Whether a held packet is held past the bounds.
+    #[inline]
+    fn over(&self, held: &Held) -> bool {
+        self.pushed - held.pushed_at > self.config.hold_packets as u64
+            || held.verdict.time_ns.saturating_add(self.config.hold_ns) < self.now
     }
 
     fn emit(&mut self, verdict: PacketVerdict, sink: &mut impl Sink) {
@@ -1623,6 +1684,17 @@ impl<'t> Tracker<'t> {
             self.drain(sink, false);
         }
     }
+}
+
+/// Whether [`Tracker::read_signalling`] may find anything in `packet`: a payload segment of a
+/// SIP flow over TCP, or a packet its own payload confirms as SIP over UDP or FTP over TCP.
+#[inline]
+fn may_signal(flow_decided: Option<Decided>, packet: &Packet<'_>, own: &Own) -> bool {
+    let tcp = packet.transport == Transport::Tcp;
+    (tcp && !packet.payload.is_empty() && flow_decided.is_some_and(|d| d.label == Label::Sip))
+        || matches!(own, Own::Narrow(d) | Own::Staged(d)
+            if d.evidence == Evidence::Confirmed
+                && matches!((d.label, tcp), (Label::Sip, false) | (Label::Ftp, true)))
 }
 
 /// Whether a SIP message may matter to the expectations: BYE, CANCEL and failure responses end

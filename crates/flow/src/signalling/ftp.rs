@@ -84,6 +84,10 @@ impl FtpAnnouncement {
 /// Command names are case-insensitive (RFC 959 5.3). A 227 reply without parentheses is read
 /// as RFC 1123 4.1.2.6 asks: the six numbers start at the first digit after the code.
 pub fn parse_ftp_line(line: &[u8]) -> Option<FtpAnnouncement> {
+    // Only 227, 229, PORT and EPRT announce: most lines are told apart by their first byte.
+    if !matches!(line.first(), Some(b'2' | b'P' | b'p' | b'E' | b'e')) {
+        return None;
+    }
     let end = line
         .iter()
         .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))

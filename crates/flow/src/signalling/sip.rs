@@ -366,7 +366,7 @@ impl<'a> HeadLines<'a> {
     /// The next whole line, or `None` if the bytes end before its LF.
     fn next(&mut self) -> Option<&'a [u8]> {
         let rest = &self.head[self.end..];
-        let lf = rest.iter().position(|&b| b == b'\n')?;
+        let lf = find_lf(rest)?;
         self.end += lf + 1;
         let line = &rest[..lf];
         Some(line.strip_suffix(b"\r").unwrap_or(line))
@@ -411,13 +411,56 @@ fn split_at_space(bytes: &[u8]) -> (&[u8], Option<&[u8]>) {
     }
 }
 
+/// Where the first LF in `bytes` is: eight bytes at a time (a header line is some dozens).
+fn find_lf(bytes: &[u8]) -> Option<usize> {
+    find_byte(bytes, b'\n')
+}
+
+/// Where the first `byte` in `bytes` is, eight bytes at a time.
+#[inline]
+fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = chunk.try_into().map_or(0, u64::from_le_bytes) ^ (ONES * u64::from(byte));
+        // A byte of `word` is zero where `byte` was; the lowest flagged byte is the first such
+        // (a borrow can only flag bytes above a zero one).
+        let zero = word.wrapping_sub(ONES) & !word & HIGH;
+        if zero != 0 {
+            return Some(at + zero.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == byte)
+        .map(|i| at + i)
+}
+
 /// RFC 3261 25.1: `token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")`.
 fn is_token(bytes: &[u8]) -> bool {
-    !bytes.is_empty()
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
+    !bytes.is_empty() && bytes.iter().all(|&b| TOKEN[usize::from(b)])
 }
+
+/// By byte: whether it may be in a token (one lookup per byte of every header name).
+static TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let others = b"-.!%*_+`'~";
+    let mut i = 0;
+    while i < others.len() {
+        table[others[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// The raw values of the headers read, before their grammar is checked.
 #[derive(Default)]
@@ -442,10 +485,7 @@ impl<'a> Headers<'a> {
         if line.first().is_some_and(|&b| b == b' ' || b == b'\t') {
             return Ok(()); // a folded continuation: skipped (see the module docs)
         }
-        let colon = line
-            .iter()
-            .position(|&b| b == b':')
-            .ok_or(Invalid::HeaderLine)?;
+        let colon = find_byte(line, b':').ok_or(Invalid::HeaderLine)?;
         let name = trim_end(&line[..colon]);
         if !is_token(name) {
             return Err(Invalid::HeaderLine);
@@ -530,6 +570,28 @@ fn is_sdp(value: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn find_lf_finds_the_first_lf_where_a_byte_search_does() {
+        for len in 0..40 {
+            for lf in (0..len).map(Some).chain([None]) {
+                for other in [0u8, 0x0b, 0x8a, 0xff, b'\r'] {
+                    let mut bytes = vec![other; len];
+                    if let Some(at) = lf {
+                        bytes[at] = b'\n';
+                        if at + 3 < len {
+                            bytes[at + 3] = b'\n';
+                        }
+                    }
+                    let want = bytes.iter().position(|&b| b == b'\n');
+                    assert_eq!(super::find_lf(&bytes), want, "{bytes:?}");
+                    let colons: Vec<u8> = bytes.iter().map(|&b| b ^ b'\n' ^ b':').collect();
+                    let want = colons.iter().position(|&b| b == b':');
+                    assert_eq!(super::find_byte(&colons, b':'), want, "{colons:?}");
+                }
+            }
+        }
+    }
+
     use super::*;
     use swyx_classify::Label;
 
