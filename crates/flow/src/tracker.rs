@@ -354,7 +354,8 @@ pub struct Stats {
     /// SIP messages over TCP skipped: longer than the per-direction buffer, or past the
     /// buffers' total.
     pub sip_skipped: u64,
-    /// Hosts not noted in [`Tracker::hosts`] because the table was full.
+    /// Role notes refused because the host table was full: once per decision of a flow at a
+    /// host it has no room for (an upper bound on the hosts left out of [`Tracker::hosts`]).
     pub hosts_dropped: u64,
     /// Bytes the tracker holds for flows and held packets.
     pub memory: usize,
@@ -929,8 +930,16 @@ impl<'t> Tracker<'t> {
         }
     }
 
+    /// As [`Tracker::note_role`], unless the decision's role was noted when it was made (so a
+    /// host the table has no room for counts once in [`Stats::hosts_dropped`] per decision).
+    fn note_role_once(&mut self, slot: u32) {
+        if !self.table.get(slot).noted {
+            self.note_role(slot);
+        }
+    }
+
     /// The components each host was seen acting as: the component's end of every confirmed
-    /// or signalled flow (noted when it is decided and when its row is reported), and the
+    /// or signalled flow (noted when it is decided, or else when its row is reported), and the
     /// senders of SDP from a component's SIP port. At most [`Config::max_hosts`] hosts are kept
     /// (later ones are not noted; [`Stats::hosts_dropped`] counts them). They break the media
     /// ties the matrix leaves (rule 9 of the crate docs).
@@ -1425,7 +1434,7 @@ impl<'t> Tracker<'t> {
                 }
             }
         }
-        self.note_role(slot);
+        self.note_role_once(slot);
         let record = self.table.get(slot).record(reason);
         sink.flow(&record);
         self.table.remove(slot);
@@ -1444,7 +1453,7 @@ impl<'t> Tracker<'t> {
         (time_ns, index, wire_len): (u64, u64, u32),
         sink: &mut impl Sink,
     ) {
-        self.note_role(slot);
+        self.note_role_once(slot);
         let flow = self.table.get_mut(slot);
         let (moved, first) = if flow.run > 0 && flow.decided.is_some() {
             (flow.run_counts, flow.run_first)
