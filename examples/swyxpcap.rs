@@ -73,18 +73,26 @@ const BATCH_BYTES: usize = 1024 * 1024;
 /// Most packets in one batch (bounds the per-packet table of a batch of tiny packets).
 const BATCH_RECORDS: usize = 16 * 1024;
 
-/// What `--help` adds after the options: the exit statuses.
-const EXIT_STATUSES: &str = "\
+/// The exit statuses, for `-h` and `--help` alike.
+macro_rules! exit_statuses {
+    () => {
+        "\
 Exit status:
   0  every file was read to its end (--firewall without files: the rules were written)
   1  an input error (a file that cannot be opened, is not a capture, or is truncated or
      corrupt: the output still covers every packet before the damage; --firewall and
      --hosts still report every file and packet read) or an output error
   2  a usage error (unknown option, bad value, a --set key the matrix does not have or a
-     value that empties a range, a --matrix or --site file that cannot be read or parsed)";
+     value that empties a range, a --matrix or --site file that cannot be read or parsed)"
+    };
+}
+
+/// What `-h` adds after the options: the exit statuses.
+const EXIT_STATUSES: &str = exit_statuses!();
 
 /// What `--help` adds after the options: the output fields, then the exit statuses.
-const LONG_HELP: &str = "\
+const LONG_HELP: &str = concat!(
+    "\
 Output:
   summary (default; --format json: one JSON object per file, --format csv: one row per
   table entry under the header file,label,component,reason,packets,bytes,flows):
@@ -137,13 +145,9 @@ Output:
     bytes_received (TCP and UDP packets: those of its flows)
   Errors go to standard error, naming the file, the byte offset and the record number.
 
-Exit status:
-  0  every file was read to its end (--firewall without files: the rules were written)
-  1  an input error (a file that cannot be opened, is not a capture, or is truncated or
-     corrupt: the output still covers every packet before the damage; --firewall and
-     --hosts still report every file and packet read) or an output error
-  2  a usage error (unknown option, bad value, a --set key the matrix does not have or a
-     value that empties a range, a --matrix or --site file that cannot be read or parsed)";
+",
+    exit_statuses!()
+);
 
 /// Label SwyxWare traffic in pcap and pcapng captures.
 #[derive(Debug, Parser)]
