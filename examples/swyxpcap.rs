@@ -308,6 +308,10 @@ fn warn(message: fmt::Arguments<'_>) {
 
 /// The matrix and site the options ask for, read before any packet.
 struct Setup {
+    /// The matrix in force: `--matrix` or the shipped one, with `--set` applied.
+    matrix: Matrix,
+    /// Its parameters' values before `--set` (for `--list-params` only).
+    defaults: Vec<(String, i64)>,
     /// The run-time table: `None` for the shipped matrix without `--set` (the compile-time
     /// table serves it).
     table: Option<OwnedPortTable>,
@@ -333,13 +337,6 @@ fn matrix_text(args: &Args) -> Result<(String, String), String> {
     }
 }
 
-/// The matrix with `--set` applied.
-fn matrix_of(args: &Args) -> Result<Matrix, String> {
-    let (text, name) = matrix_text(args)?;
-    let overrides: Vec<(&str, i64)> = args.set.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    Matrix::parse_with(&text, &overrides).map_err(|error| in_file(&name, &error))
-}
-
 /// An error of the matrix file `name` (empty for the shipped one).
 fn in_file(name: &str, error: &dyn fmt::Display) -> String {
     if name.is_empty() {
@@ -349,9 +346,20 @@ fn in_file(name: &str, error: &dyn fmt::Display) -> String {
     }
 }
 
+/// Everything the options ask for beyond the captures, read once: the matrix (and its table
+/// when it is not the compile-time one) and the site inventory.
 fn setup(args: &Args) -> Result<Setup, String> {
+    let (text, name) = matrix_text(args)?;
+    let overrides: Vec<(&str, i64)> = args.set.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let matrix = Matrix::parse_with(&text, &overrides).map_err(|error| in_file(&name, &error))?;
+    let defaults = if args.list_params {
+        Matrix::parse(&text)
+            .map_err(|error| in_file(&name, &error))?
+            .params
+    } else {
+        Vec::new()
+    };
     let table = if args.matrix.is_some() || !args.set.is_empty() {
-        let matrix = matrix_of(args)?;
         Some(OwnedPortTable::build(&matrix).map_err(|error| format!("the matrix: {error}"))?)
     } else {
         None
@@ -364,16 +372,18 @@ fn setup(args: &Args) -> Result<Setup, String> {
             Some(Site::parse(&text).map_err(|error| format!("{}: {error}", path.display()))?)
         }
     };
-    Ok(Setup { table, site })
+    Ok(Setup {
+        matrix,
+        defaults,
+        table,
+        site,
+    })
 }
 
 /// `--list-params`: every parameter of the matrix with its value, its default and its rows.
-/// Errors: the exit status (2 for the matrix, 1 for the output) and the message.
-fn list_params(args: &Args, out: &mut impl Write) -> Result<(), (u8, String)> {
-    let usage = |message| (2, message);
-    let (text, name) = matrix_text(args).map_err(usage)?;
-    let defaults = Matrix::parse(&text).map_err(|error| usage(in_file(&name, &error)))?;
-    let matrix = matrix_of(args).map_err(usage)?;
+/// Errors: a failed write of the output (exit status 1).
+fn list_params(setup: &Setup, out: &mut impl Write) -> Result<(), String> {
+    let (matrix, defaults) = (&setup.matrix, &setup.defaults);
     let write = |out: &mut dyn Write| -> io::Result<()> {
         writeln!(
             out,
@@ -387,7 +397,7 @@ fn list_params(args: &Args, out: &mut impl Write) -> Result<(), (u8, String)> {
             .map(|(n, _)| n.len())
             .max()
             .unwrap_or(0);
-        for ((key, value), (_, default)) in matrix.params.iter().zip(&defaults.params) {
+        for ((key, value), (_, default)) in matrix.params.iter().zip(defaults) {
             let value = if value == default {
                 format!("{value}")
             } else {
@@ -421,7 +431,7 @@ fn list_params(args: &Args, out: &mut impl Write) -> Result<(), (u8, String)> {
     match write(out) {
         // `| head` went away: nothing left to say.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(error) => Err((1, format!("writing the output failed: {error}"))),
+        Err(error) => Err(format!("writing the output failed: {error}")),
         Ok(()) => Ok(()),
     }
 }
@@ -443,11 +453,11 @@ fn main() -> ExitCode {
     if args.list_params {
         let stdout = io::stdout();
         let mut out = stdout.lock();
-        return match list_params(&args, &mut out) {
+        return match list_params(&setup, &mut out) {
             Ok(()) => ExitCode::SUCCESS,
-            Err((status, message)) => {
+            Err(message) => {
                 warn(format_args!("{message}"));
-                ExitCode::from(status)
+                ExitCode::FAILURE
             }
         };
     }
@@ -464,32 +474,16 @@ fn main() -> ExitCode {
         }
     }
     if args.firewall && args.files.is_empty() {
-        return match matrix_of(&args) {
-            Ok(matrix) => print_firewall(&args, &matrix),
-            Err(message) => {
-                warn(format_args!("{message}"));
-                ExitCode::from(2)
-            }
-        };
+        return print_firewall(&args, &setup.matrix);
     }
     let classifier = setup.classifier();
-    let views = if args.firewall || args.hosts {
-        match matrix_of(&args) {
-            Ok(matrix) => Views {
-                services: args
-                    .firewall
-                    .then(|| Services::new(&matrix, setup.site.as_ref(), Limits::default())),
-                hosts: args
-                    .hosts
-                    .then(|| Hosts::new(setup.site.as_ref(), Limits::default())),
-            },
-            Err(message) => {
-                warn(format_args!("{message}"));
-                return ExitCode::from(2);
-            }
-        }
-    } else {
-        Views::default()
+    let views = Views {
+        services: args
+            .firewall
+            .then(|| Services::new(&setup.matrix, setup.site.as_ref(), Limits::default())),
+        hosts: args
+            .hosts
+            .then(|| Hosts::new(setup.site.as_ref(), Limits::default())),
     };
     let files = if args.files.is_empty() {
         vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/swyx-office.pcap")]
