@@ -4,7 +4,9 @@ use core::fmt;
 use core::net::IpAddr;
 
 use hashbrown::HashMap;
-use swyx_classify::{Component, Label, Outcome, Packet, PortTable, Reason, Role, Side, Transport};
+use swyx_classify::{
+    Component, Decision, Label, Outcome, Packet, PortTable, Reason, Role, Side, Transport,
+};
 
 use crate::hosts::Roles;
 use crate::key::raw_addr;
@@ -276,14 +278,7 @@ pub(crate) fn apply(
     };
     let here = d.component_side();
     if let Some(listed) = at(here).filter(|&c| c != d.component) {
-        if let Some((entry, side)) = row_at(table, packet, listed, d.label, here) {
-            d.component = listed;
-            d.role = entry.role;
-            d.side = side;
-            d.port = port_of(packet, side);
-            d.range = entry.range;
-            d.row = entry.row;
-        }
+        attribute(&mut d, listed, table, packet);
     }
     let there = d.component_side().opposite();
     if let Some(listed) = at(there).filter(|&c| Some(c) != d.peer) {
@@ -366,18 +361,30 @@ pub(crate) fn apply_roles(
     let lo = |side: Side| (side == Side::Source) == from_lo;
     let here = d.component_side();
     if let Some(picked) = picks.at(lo(here), d.label).filter(|&c| c != d.component) {
-        if let Some((entry, side)) = row_at(table, packet, picked, d.label, here) {
-            d.component = picked;
-            d.role = entry.role;
-            d.side = side;
-            d.port = port_of(packet, side);
-            d.range = entry.range;
-            d.row = entry.row;
-        }
+        attribute(d, picked, table, packet);
     }
     let there = d.component_side().opposite();
     if let Some(picked) = picks.at(lo(there), d.label) {
         d.peer = Some(picked);
+    }
+}
+
+/// Makes `decision` `component`'s, from the row of it that covers the decision's component end
+/// with its label, where there is one (else the decision stays the matrix's).
+fn attribute(
+    decision: &mut Decision,
+    component: Component,
+    table: &PortTable<'_>,
+    packet: &Packet<'_>,
+) {
+    let end = decision.component_side();
+    if let Some((entry, side)) = row_at(table, packet, component, decision.label, end) {
+        decision.component = component;
+        decision.role = entry.role;
+        decision.side = side;
+        decision.port = port_of(packet, side);
+        decision.range = entry.range;
+        decision.row = entry.row;
     }
 }
 
