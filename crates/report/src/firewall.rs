@@ -55,6 +55,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 use swyx_matrix::{Component, Label, Labels, Matrix, PortRange, Role, Row, Transport};
 
+use crate::table::Table;
+
 mod nft;
 mod windows;
 
@@ -369,13 +371,6 @@ impl<'m> Firewall<'m> {
             "classification",
             "configurable via",
         ];
-        let cells: Vec<[String; 7]> = self.rules.iter().map(table_cells).collect();
-        let mut widths = HEADER.map(str::len);
-        for row in &cells {
-            for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
         writeln!(
             out,
             "{}: what the firewall must let through, per component",
@@ -385,16 +380,16 @@ impl<'m> Firewall<'m> {
             out,
             "(inbound: to the component's ports; outbound: from the component to the ports shown)"
         )?;
+        let mut table = Table::in_sections(&HEADER, &[]);
         let mut current = None;
-        for (rule, row) in self.rules.iter().zip(&cells) {
+        for rule in &self.rules {
             if current != Some(rule.component) {
                 current = Some(rule.component);
-                writeln!(out)?;
-                writeln!(out, "{} ({})", rule.component, rule.component.id())?;
-                write_table_line(out, &HEADER.map(str::to_owned), &widths)?;
+                table.section(format!("{} ({})", rule.component, rule.component.id()));
             }
-            write_table_line(out, row, &widths)?;
+            table.row(table_cells(rule).into());
         }
+        table.write(out)?;
         if let Some(media) = self.rules.iter().find(|r| r.basis == Basis::MediaNote) {
             writeln!(out)?;
             writeln!(
@@ -484,21 +479,6 @@ fn table_cells(rule: &Rule<'_>) -> [String; 7] {
         rule.classification.to_owned(),
         rule.configurable_via.to_owned(),
     ]
-}
-
-fn write_table_line(
-    out: &mut impl Write,
-    cells: &[String; 7],
-    widths: &[usize; 7],
-) -> io::Result<()> {
-    let mut line = String::from(" ");
-    for (cell, width) in cells.iter().zip(widths) {
-        line.push(' ');
-        line.push_str(cell);
-        let pad = width.saturating_sub(cell.chars().count());
-        line.extend(std::iter::repeat_n(' ', pad + 1));
-    }
-    writeln!(out, "{}", line.trim_end())
 }
 
 /// `5000-5020<sep>5060`, with ` tls` after the TLS ports when `tls`.
