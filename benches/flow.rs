@@ -8,8 +8,9 @@ use std::hint::black_box;
 use std::net::IpAddr;
 
 use criterion::{criterion_group, Criterion, Throughput};
-use swyx_testkit::mix::flow_mix;
+use swyx_testkit::mix::{flow_mix, sip_messages};
 use swyx_traffic::classify::{classify, Classifier, Label};
+use swyx_traffic::flow::signalling::sip::{parse_message, Framing, Parse};
 use swyx_traffic::flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
 
 const PACKETS: usize = 100_000;
@@ -131,7 +132,29 @@ fn flow_group(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, flow_group);
+/// SIP messages read as the tracker reads them ([`sip_messages`]).
+fn signalling_group(c: &mut Criterion) {
+    let messages = sip_messages();
+    let bytes: usize = messages.iter().map(Vec::len).sum();
+    let mut group = c.benchmark_group("signalling");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("sip_messages", |b| {
+        b.iter(|| {
+            let mut media = 0usize;
+            for message in &messages {
+                if let Parse::Complete(message, _) =
+                    parse_message(black_box(message), Framing::Datagram)
+                {
+                    media += message.sdp().map_or(0, |sdp| sdp.media().len());
+                }
+            }
+            media
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, flow_group, signalling_group);
 
 fn main() {
     let started = std::time::SystemTime::now();

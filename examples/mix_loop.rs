@@ -10,15 +10,17 @@
 //! Modes: `classify` (the default table), `floor` (a one-row table no port of the mix hits:
 //! header decoding and lookups only), `etherparse` (`SlicedPacket::from_ethernet` alone),
 //! `tracker` (the `flow` bench's 100,000 packets of 10,000 flows through the flow tracker, a
-//! pass being those 100,000 packets).
+//! pass being those 100,000 packets), `sip` (the `signalling` bench's SIP messages, their SDP
+//! included, through the tracker's SIP reader, a pass being the four messages).
 //! Instructions per packet are the difference between two runs' counts divided by the
 //! difference of their passes times 2,040 frames: the set-up cancels out.
 
 use std::hint::black_box;
 use std::process::ExitCode;
 use swyx_classify::{classify, Classifier, Matrix, OwnedPortTable};
+use swyx_flow::signalling::sip::{parse_message, Framing, Parse};
 use swyx_flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
-use swyx_testkit::mix::{back_to_back, bench_mix, flow_mix};
+use swyx_testkit::mix::{back_to_back, bench_mix, flow_mix, sip_messages};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,7 +33,7 @@ fn main() -> ExitCode {
             }
         },
         _ => {
-            eprintln!("usage: mix_loop classify|floor|etherparse|tracker PASSES");
+            eprintln!("usage: mix_loop classify|floor|etherparse|tracker|sip PASSES");
             return ExitCode::from(2);
         }
     };
@@ -50,6 +52,9 @@ fn main() -> ExitCode {
     let floor = Classifier::new(floor_table.table());
     if mode == "tracker" {
         return tracker_loop(passes);
+    }
+    if mode == "sip" {
+        return sip_loop(passes);
     }
     let started = std::time::Instant::now();
     let count = match mode {
@@ -104,6 +109,28 @@ fn tracker_loop(passes: usize) -> ExitCode {
         "tracker: {packets} packets ({} labelled), {:.2} ns per packet",
         count.0,
         started.elapsed().as_nanos() as f64 / packets.max(1) as f64
+    );
+    ExitCode::SUCCESS
+}
+
+/// The `signalling` bench's SIP messages through the SIP and SDP readers, `passes` times.
+fn sip_loop(passes: usize) -> ExitCode {
+    let messages = sip_messages();
+    let mut media = 0;
+    let started = std::time::Instant::now();
+    for _ in 0..passes {
+        for message in &messages {
+            if let Parse::Complete(message, _) =
+                parse_message(black_box(message), Framing::Datagram)
+            {
+                media += message.sdp().map_or(0, |sdp| sdp.media().len());
+            }
+        }
+    }
+    let count = passes * messages.len();
+    println!(
+        "sip: {count} messages ({media} media), {:.2} ns per message",
+        started.elapsed().as_nanos() as f64 / count.max(1) as f64
     );
     ExitCode::SUCCESS
 }

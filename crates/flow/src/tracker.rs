@@ -1149,7 +1149,11 @@ impl<'t> Tracker<'t> {
         let starts_message = matches!(own, Own::Narrow(d) | Own::Staged(d)
             if d.label == Label::Sip && d.evidence == Evidence::Confirmed);
         let key = (flow_id, from_lo);
-        let mut buffer = self.streams.remove(&key).unwrap_or_default();
+        let mut buffer = if self.streams.is_empty() {
+            Vec::new()
+        } else {
+            self.streams.remove(&key).unwrap_or_default()
+        };
         self.stream_bytes -= buffer.len();
         if buffer.is_empty() && !starts_message {
             return; // mid-message after a skip, or a capture that started mid-stream
@@ -1163,25 +1167,44 @@ impl<'t> Tracker<'t> {
             self.stats.sip_skipped += 1;
             return;
         }
-        buffer.extend_from_slice(packet.payload);
-        let mut used = 0;
-        loop {
-            match parse_message(&buffer[used..], Framing::Stream) {
-                Parse::Complete(message, len) => {
-                    self.read_sip(flow_id, &message, announcer, src);
-                    used += len.max(1);
-                }
-                Parse::Incomplete => break,
-                Parse::Invalid(_) => {
-                    used = buffer.len();
-                    break;
-                }
+        if buffer.is_empty() {
+            // Most segments hold whole messages: read in place, only a remainder is kept.
+            let used = self.read_sip_messages(flow_id, packet.payload, announcer, src);
+            let rest = &packet.payload[used..];
+            if !rest.is_empty() {
+                self.stream_bytes += rest.len();
+                self.streams.insert(key, rest.to_vec());
             }
+            return;
         }
+        buffer.extend_from_slice(packet.payload);
+        let used = self.read_sip_messages(flow_id, &buffer, announcer, src);
         buffer.drain(..used);
         if !buffer.is_empty() {
             self.stream_bytes += buffer.len();
             self.streams.insert(key, buffer);
+        }
+    }
+
+    /// Reads the whole SIP messages at the start of `bytes` (a stream direction's): how many
+    /// bytes they took, all of them after an invalid message (the direction starts over).
+    fn read_sip_messages(
+        &mut self,
+        flow_id: u64,
+        bytes: &[u8],
+        announcer: Sender,
+        src: u128,
+    ) -> usize {
+        let mut used = 0;
+        loop {
+            match parse_message(&bytes[used..], Framing::Stream) {
+                Parse::Complete(message, len) => {
+                    self.read_sip(flow_id, &message, announcer, src);
+                    used += len.max(1);
+                }
+                Parse::Incomplete => return used,
+                Parse::Invalid(_) => return bytes.len(),
+            }
         }
     }
 

@@ -559,3 +559,46 @@ pub fn write_distinct_flows_capture(mut writer: impl Write, packets: u64) -> io:
     writer.write_all(&pcap.bytes)?;
     writer.flush()
 }
+
+/// SIP messages as the flow tracker reads them: an INVITE with its SDP offer, a `200 OK` with
+/// the answer, and the bench mix's INVITE and `200 OK` without bodies (the `signalling` bench
+/// and `mix_loop sip`).
+pub fn sip_messages() -> Vec<Vec<u8>> {
+    let sdp = |addr: &str, port: u16| {
+        format!(
+            "v=0\r\no=- 1 1 IN IP4 {addr}\r\ns=-\r\nc=IN IP4 {addr}\r\nt=0 0\r\n\
+             m=audio {port} RTP/AVP 8 0 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n\
+             a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
+        )
+    };
+    let with_body = |head: &str, body: String| {
+        format!(
+            "{head}Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    };
+    vec![
+        with_body(
+            "INVITE sip:201@10.1.1.10 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 10.1.8.20:5070;branch=z9hG4bK776asdhds;rport\r\n\
+             Max-Forwards: 70\r\nTo: <sip:201@10.1.1.10>\r\n\
+             From: \"Alice\" <sip:200@10.1.1.10>;tag=1928301774\r\n\
+             Call-ID: a84b4c76e66710@10.1.8.20\r\nCSeq: 314159 INVITE\r\n\
+             Contact: <sip:200@10.1.8.20:5070>\r\nUser-Agent: SwyxIt!/13.10\r\n\
+             Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE\r\n",
+            sdp("10.1.8.20", 40002),
+        ),
+        with_body(
+            "SIP/2.0 200 OK\r\n\
+             Via: SIP/2.0/UDP 10.1.8.20:5070;branch=z9hG4bK776asdhds;rport=5070\r\n\
+             To: <sip:201@10.1.1.10>;tag=a6c85cf\r\n\
+             From: \"Alice\" <sip:200@10.1.1.10>;tag=1928301774\r\n\
+             Call-ID: a84b4c76e66710@10.1.8.20\r\nCSeq: 314159 INVITE\r\n\
+             Contact: <sip:201@10.1.1.10:5060>\r\n",
+            sdp("10.1.1.10", 30000),
+        ),
+        payload::sip_invite(),
+        payload::sip_ok(),
+    ]
+}

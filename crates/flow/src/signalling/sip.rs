@@ -42,7 +42,7 @@
 use core::fmt;
 
 use super::sdp::{parse_sdp, Sdp};
-use super::{decimal, decimal_at_most, trim, trim_end};
+use super::{decimal, decimal_at_most, is_blank, trim};
 
 /// The most bytes the head (start line, headers, empty line) may take: 8 KiB.
 ///
@@ -156,19 +156,21 @@ impl Header {
 
     /// The header a name stands for, full or compact, case-insensitive.
     fn from_name(name: &[u8]) -> Option<Header> {
-        const NAMES: [(&[u8], Header); 7] = [
-            (b"call-id", Header::CallId),
-            (b"i", Header::CallId),
-            (b"cseq", Header::CSeq),
-            (b"content-type", Header::ContentType),
-            (b"c", Header::ContentType),
-            (b"content-length", Header::ContentLength),
-            (b"l", Header::ContentLength),
-        ];
-        NAMES
-            .iter()
-            .find(|(known, _)| known.eq_ignore_ascii_case(name))
-            .map(|&(_, header)| header)
+        // By length first: most lines are other headers, told apart without a comparison.
+        let (known, header): (&[u8], Header) = match name.len() {
+            1 => match name[0].to_ascii_lowercase() {
+                b'i' => return Some(Header::CallId),
+                b'c' => return Some(Header::ContentType),
+                b'l' => return Some(Header::ContentLength),
+                _ => return None,
+            },
+            4 => (b"cseq", Header::CSeq),
+            7 => (b"call-id", Header::CallId),
+            12 => (b"content-type", Header::ContentType),
+            14 => (b"content-length", Header::ContentLength),
+            _ => return None,
+        };
+        known.eq_ignore_ascii_case(name).then_some(header)
     }
 }
 
@@ -411,33 +413,15 @@ fn split_at_space(bytes: &[u8]) -> (&[u8], Option<&[u8]>) {
     }
 }
 
-/// Where the first LF in `bytes` is: eight bytes at a time (a header line is some dozens).
+/// Where the first LF in `bytes` is.
 fn find_lf(bytes: &[u8]) -> Option<usize> {
     find_byte(bytes, b'\n')
 }
 
-/// Where the first `byte` in `bytes` is, eight bytes at a time.
+/// Where the first `byte` in `bytes` is (`memchr`: sixteen or more bytes at a time).
 #[inline]
 fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = bytes.chunks_exact(8);
-    let mut at = 0;
-    for chunk in &mut chunks {
-        let word = chunk.try_into().map_or(0, u64::from_le_bytes) ^ (ONES * u64::from(byte));
-        // A byte of `word` is zero where `byte` was; the lowest flagged byte is the first such
-        // (a borrow can only flag bytes above a zero one).
-        let zero = word.wrapping_sub(ONES) & !word & HIGH;
-        if zero != 0 {
-            return Some(at + zero.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == byte)
-        .map(|i| at + i)
+    memchr::memchr(byte, bytes)
 }
 
 /// RFC 3261 25.1: `token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")`.
@@ -482,18 +466,25 @@ struct Checked<'a> {
 impl<'a> Headers<'a> {
     /// Reads one header line: `header-name HCOLON header-value`, the name a token.
     fn read(&mut self, line: &'a [u8]) -> Result<(), Invalid> {
-        if line.first().is_some_and(|&b| b == b' ' || b == b'\t') {
-            return Ok(()); // a folded continuation: skipped (see the module docs)
+        // The name is the token the line starts with; blanks may stand before the colon.
+        let name_len = line
+            .iter()
+            .position(|&b| !TOKEN[usize::from(b)])
+            .unwrap_or(line.len());
+        if name_len == 0 {
+            return match line.first() {
+                Some(&b) if is_blank(b) => Ok(()), // a folded continuation: skipped (see the module docs)
+                _ => Err(Invalid::HeaderLine),
+            };
         }
-        let colon = find_byte(line, b':').ok_or(Invalid::HeaderLine)?;
-        let name = trim_end(&line[..colon]);
-        if !is_token(name) {
+        let (name, rest) = line.split_at(name_len);
+        let Some((b':', value)) = super::trim_start(rest).split_first() else {
             return Err(Invalid::HeaderLine);
-        }
+        };
         let Some(header) = Header::from_name(name) else {
             return Ok(());
         };
-        let value = trim(&line[colon + 1..]);
+        let value = trim(value);
         let slot = match header {
             Header::CallId => &mut self.call_id,
             Header::CSeq => &mut self.cseq,
@@ -593,7 +584,73 @@ mod tests {
     }
 
     use super::*;
+    use proptest::prelude::*;
     use swyx_classify::Label;
+
+    /// The header line grammar as RFC 3261 writes it: the name is what stands before the first
+    /// colon, blanks trimmed, and must be a token. [`Headers::read`] reads it in one pass.
+    fn read_by_first_colon<'a>(headers: &mut Headers<'a>, line: &'a [u8]) -> Result<(), Invalid> {
+        if line.first().is_some_and(|&b| is_blank(b)) {
+            return Ok(());
+        }
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(Invalid::HeaderLine)?;
+        let name = crate::signalling::trim_end(&line[..colon]);
+        if !is_token(name) {
+            return Err(Invalid::HeaderLine);
+        }
+        const NAMES: [(&[u8], Header); 7] = [
+            (b"call-id", Header::CallId),
+            (b"i", Header::CallId),
+            (b"cseq", Header::CSeq),
+            (b"content-type", Header::ContentType),
+            (b"c", Header::ContentType),
+            (b"content-length", Header::ContentLength),
+            (b"l", Header::ContentLength),
+        ];
+        let Some(&(_, header)) = NAMES
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+        else {
+            return Ok(());
+        };
+        let value = trim(&line[colon + 1..]);
+        let slot = match header {
+            Header::CallId => &mut headers.call_id,
+            Header::CSeq => &mut headers.cseq,
+            Header::ContentType => &mut headers.content_type,
+            Header::ContentLength => &mut headers.content_length,
+        };
+        match slot {
+            Some(seen) if *seen != value => Err(Invalid::ConflictingHeader(header)),
+            _ => {
+                *slot = Some(value);
+                Ok(())
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn header_lines_read_in_one_pass_as_by_their_first_colon(
+            lines in prop::collection::vec(
+                "[ \t]?(Call-ID|call-id|i|I|CSeq|c|C|l|Content-Type|content-LENGTH|Via|X-a.b|@x|)[ \t]{0,2}(:?)[ \t:a-z0-9@;/]{0,12}",
+                1..6,
+            ),
+        ) {
+            let (mut one_pass, mut by_colon) = (Headers::default(), Headers::default());
+            for line in &lines {
+                let line = line.as_bytes();
+                prop_assert_eq!(one_pass.read(line), read_by_first_colon(&mut by_colon, line), "{:?}", String::from_utf8_lossy(line));
+                prop_assert_eq!(
+                    (one_pass.call_id, one_pass.cseq, one_pass.content_type, one_pass.content_length),
+                    (by_colon.call_id, by_colon.cseq, by_colon.content_type, by_colon.content_length)
+                );
+            }
+        }
+    }
 
     /// An INVITE as a SwyxIt! client sends it over UDP, with its SDP offer.
     const INVITE: &[u8] = b"INVITE sip:201@10.1.1.10;transport=udp SIP/2.0\r\n\
