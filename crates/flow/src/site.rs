@@ -296,20 +296,31 @@ pub(crate) fn apply(
 pub(crate) struct RolePicks([[Option<Component>; 2]; 2]);
 
 impl RolePicks {
+    /// The picks at the ends at `ports`, whose roles `roles` gives by end (0 the low end):
+    /// it is asked only for an end whose port some component listens at for RTP or T.38 (a
+    /// host's roles give no pick elsewhere), so most flows need no lookup of either host.
     pub(crate) fn of(
-        roles: [Roles; 2],
+        roles: impl Fn(usize) -> Roles,
         ports: [u16; 2],
         transport: Transport,
         table: &PortTable<'_>,
     ) -> RolePicks {
         let mut picks = RolePicks::default();
-        for end in 0..2 {
-            if roles[end].is_empty() {
+        for (end, &port) in ports.iter().enumerate() {
+            let entries = table.lookup(transport, port);
+            let media = entries.iter().any(|e| {
+                e.role == Role::Listens
+                    && (e.labels.contains(Label::Rtp) || e.labels.contains(Label::T38))
+            });
+            if !media {
                 continue;
             }
-            let entries = table.lookup(transport, ports[end]);
+            let roles = roles(end);
+            if roles.is_empty() {
+                continue;
+            }
             for (slot, label) in [Label::Rtp, Label::T38].into_iter().enumerate() {
-                let mut found = roles[end].components().filter(|&c| {
+                let mut found = roles.components().filter(|&c| {
                     entries.iter().any(|e| {
                         e.component == c && e.role == Role::Listens && e.labels.contains(label)
                     })

@@ -627,16 +627,18 @@ impl<'t> Tracker<'t> {
             verdict: Verdict::Unclassified(FlowReason::Packet(Reason::NotIp)),
             ends: None,
         };
-        let Some(packet) = classification.packet else {
+        // Borrowed, not copied: a copy of the whole packet loads the bytes the classifier has
+        // just stored in other widths, and waits for them.
+        let Some(packet) = &classification.packet else {
             verdict.verdict = Own::of(&classification.outcome).fallback();
             return self.emit(verdict, sink);
         };
-        let Some((key, from_lo)) = FlowKey::of(&packet) else {
+        let Some((key, from_lo)) = FlowKey::of(packet) else {
             verdict.verdict = Own::of(&classification.outcome).fallback();
             return self.emit(verdict, sink);
         };
         verdict.ends = Some((key, from_lo));
-        let slot = self.flow_for(key, from_lo, &packet, index, time_ns, sink);
+        let slot = self.flow_for(key, from_lo, packet, index, time_ns, sink);
         let dir = usize::from(!from_lo);
         let tcp = packet.transport == Transport::Tcp;
         let list = if tcp { TCP_LIST } else { UDP_LIST };
@@ -646,21 +648,21 @@ impl<'t> Tracker<'t> {
         let mut outcome = classification.outcome;
         let mut message_start = false;
         let awaiting_before = flow.awaiting_start();
-        if tcp {
-            if packet.tcp_flags & Packet::SYN != 0 {
-                flow.tcp |= SYN_SEEN;
-            }
-            if flow.tcp & SYN_SEEN != 0
-                && !packet.payload.is_empty()
-                && flow.tcp & STARTED[dir] == 0
-            {
-                flow.tcp |= STARTED[dir];
-                message_start = true;
-                outcome = self
-                    .classifier
-                    .classify_packet_at_message_start(&packet)
-                    .outcome;
-            }
+        // TCP and UDP packets alternate as they come: the tests below are combined with `&`,
+        // not branched on one by one, so that only the rare outcome (a SYN, a message start, a
+        // FIN or RST) takes a branch.
+        flow.tcp |= SYN_SEEN * u8::from(tcp & (packet.tcp_flags & Packet::SYN != 0));
+        if tcp
+            & (flow.tcp & SYN_SEEN != 0)
+            & !packet.payload.is_empty()
+            & (flow.tcp & STARTED[dir] == 0)
+        {
+            flow.tcp |= STARTED[dir];
+            message_start = true;
+            outcome = self
+                .classifier
+                .classify_packet_at_message_start(packet)
+                .outcome;
         }
         if self.site.is_some() {
             let ends = flow.site;
@@ -669,7 +671,7 @@ impl<'t> Tracker<'t> {
             } else {
                 (ends[1], ends[0])
             };
-            outcome = site::apply(outcome, [src, dst], self.classifier.table(), &packet);
+            outcome = site::apply(outcome, [src, dst], self.classifier.table(), packet);
         }
         if let Some(picks) = &flow.picks {
             site::apply_roles(
@@ -677,7 +679,7 @@ impl<'t> Tracker<'t> {
                 picks,
                 from_lo,
                 self.classifier.table(),
-                &packet,
+                packet,
             );
         }
         let mut own = Own::of(&outcome);
@@ -685,9 +687,7 @@ impl<'t> Tracker<'t> {
         // A TCP segment without payload in a connection whose SYN was seen is no evidence: its
         // port alone labels nothing. It carries its flow's label once the flow has one; a
         // connection that never carries a byte stays unlabelled (`no_payload`).
-        if tcp
-            && packet.payload.is_empty()
-            && flow.tcp & SYN_SEEN != 0
+        if tcp & packet.payload.is_empty() & (flow.tcp & SYN_SEEN != 0)
             && matches!(own, Own::Narrow(d) if d.evidence == Evidence::PortOnly)
         {
             own = Own::None(FlowReason::NoPayload);
@@ -720,7 +720,7 @@ impl<'t> Tracker<'t> {
         let announced = if flow.signal.is_some()
             || (!self.expectations.is_empty() && flow.looked != self.expectations.generation)
         {
-            self.announced(slot, &packet, from_lo, &own)
+            self.announced(slot, packet, from_lo, &own)
         } else {
             None
         };
@@ -859,7 +859,7 @@ impl<'t> Tracker<'t> {
         }
 
         // TCP teardown.
-        if tcp {
+        if tcp & (packet.tcp_flags & (Packet::RST | Packet::FIN) != 0) {
             if packet.tcp_flags & Packet::RST != 0 {
                 flow.closing = Some(EndReason::Rst);
             } else if packet.tcp_flags & Packet::FIN != 0 {
@@ -900,8 +900,8 @@ impl<'t> Tracker<'t> {
         }
         // The sender's address as the key holds it: no second decoding of the packet's.
         let src = key.raw_end(from_lo).0;
-        if may_signal(flow_decided, &packet, &own) {
-            self.read_signalling(flow_id, flow_decided, &packet, &own, from_lo, src);
+        if may_signal(flow_decided, packet, &own) {
+            self.read_signalling(flow_id, flow_decided, packet, &own, from_lo, src);
         }
         if let Some(how) = settle {
             self.settle(slot, how);
@@ -1360,14 +1360,15 @@ impl<'t> Tracker<'t> {
         let picks = if self.hosts.is_empty() || !self.config.roles_break_ties {
             None
         } else {
-            let roles = [0, 1].map(|end| {
-                // An end the inventory names needs no roles.
+            let hosts = &self.hosts;
+            // An end the inventory names needs no roles.
+            let roles = |end: usize| {
                 if site[end].is_some() {
                     Roles::default()
                 } else {
-                    self.hosts.roles(key.raw_end(end == 0).0, key.is_v6())
+                    hosts.roles(key.raw_end(end == 0).0, key.is_v6())
                 }
-            });
+            };
             let ports = [key.raw_end(true).1, key.raw_end(false).1];
             site::RolePicks::of(roles, ports, packet.transport, self.classifier.table()).any()
         };
@@ -1723,10 +1724,17 @@ impl<'t> Tracker<'t> {
 #[inline]
 fn may_signal(flow_decided: Option<Decided>, packet: &Packet<'_>, own: &Own) -> bool {
     let tcp = packet.transport == Transport::Tcp;
-    (tcp && !packet.payload.is_empty() && flow_decided.is_some_and(|d| d.label == Label::Sip))
-        || matches!(own, Own::Narrow(d) | Own::Staged(d)
-            if d.evidence == Evidence::Confirmed
-                && matches!((d.label, tcp), (Label::Sip, false) | (Label::Ftp, true)))
+    // Combined with `&` and `|`: these are as good as random from packet to packet.
+    let sip_stream =
+        tcp & !packet.payload.is_empty() & flow_decided.is_some_and(|d| d.label == Label::Sip);
+    let reads = match own {
+        Own::Narrow(d) | Own::Staged(d) => {
+            (d.evidence == Evidence::Confirmed)
+                & (((d.label == Label::Sip) & !tcp) | ((d.label == Label::Ftp) & tcp))
+        }
+        Own::None(_) => false,
+    };
+    sip_stream | reads
 }
 
 /// Whether a SIP message may matter to the expectations: BYE, CANCEL and failure responses end
