@@ -114,8 +114,8 @@ fn labelled(d: &Decision, by: DecidedBy) -> Labelled {
 
 /// One flow's state.
 #[derive(Debug, Clone)]
-// The fields every packet reads or writes come first, in declaration order (`repr(C)`), so a
-// packet touches the flow's first two or three cache lines, not all five.
+// The fields every packet reads or writes come first, in declaration order (`repr(C)`): a
+// packet touches the flow's first three cache lines (the fourth with staging), not all seven.
 #[repr(C)]
 struct Flow {
     key: FlowKey,
@@ -130,14 +130,24 @@ struct Flow {
     ice: bool,
     /// The host role of the current decision was noted.
     noted: bool,
-    closing: Option<EndReason>,
     client_is_lo: bool,
     after_eviction: bool,
+    closing: Option<EndReason>,
+    /// An expectation matched the flow: `signal` holds what announced it.
+    announced: bool,
+    /// The site inventory's components of the low and the high end.
+    site: [Option<Component>; 2],
+    /// What the roles of the low and the high end's hosts (when the flow started; for the ends
+    /// the inventory does not name) make of RTP and of T.38 at that end: the one role with a
+    /// row there for the label ([`site::RolePicks`]).
+    picks: Option<site::RolePicks>,
     /// Held-back packets of this flow still to resolve: how many, and the sequence numbers of
     /// the first and the last (linked through the queue).
     pending: u32,
     last_ns: u64,
     id: u64,
+    /// The expectations' generation the flow last looked them up at.
+    looked: u64,
     /// By direction: sent by the low end, by the high end (this span).
     counts: [Count; 2],
     decided: Option<Decided>,
@@ -157,16 +167,8 @@ struct Flow {
     run_first: (u64, u64),
     /// The span's first packet on its own (the flow's verdict if nothing else decides).
     first_own: Verdict,
-    /// What announced the flow, once an expectation matched it.
+    /// What announced the flow, once an expectation matched it (then `announced` is set).
     signal: Option<Signal>,
-    /// The expectations' generation the flow last looked them up at.
-    looked: u64,
-    /// The site inventory's components of the low and the high end.
-    site: [Option<Component>; 2],
-    /// What the roles of the low and the high end's hosts (when the flow started; for the ends
-    /// the inventory does not name) make of RTP and of T.38 at that end: the one role with a
-    /// row there for the label ([`site::RolePicks`]).
-    picks: Option<site::RolePicks>,
 }
 
 /// Whose a SIP message's sender is: the component the SIP rows place at its end (`None` from
@@ -717,7 +719,7 @@ impl<'t> Tracker<'t> {
         let mut split = None;
         let run = self.config.disagreeing_run;
         // Most flows were never announced and need no lookup: no call for them.
-        let announced = if flow.signal.is_some()
+        let announced = if flow.announced
             || (!self.expectations.is_empty() && flow.looked != self.expectations.generation)
         {
             self.announced(slot, packet, from_lo, &own)
@@ -1034,6 +1036,7 @@ impl<'t> Tracker<'t> {
             Some(_) => None,
             None => flow.split_record(run),
         };
+        flow.announced = true;
         flow.signal = Some(Signal {
             announced_by: expectation.announced_by,
             call_id: (!expectation.ftp_data).then_some(expectation.call_id),
@@ -1390,6 +1393,7 @@ impl<'t> Tracker<'t> {
             decided: None,
             first_own: Verdict::Unclassified(FlowReason::Undecided),
             signal: None,
+            announced: false,
             looked: u64::MAX,
             refuted: false,
             staged: false,
