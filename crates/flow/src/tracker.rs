@@ -1741,9 +1741,6 @@ fn may_signal(flow_decided: Option<Decided>, packet: &Packet<'_>, own: &Own) -> 
     sip_stream | reads
 }
 
-/// Whether a SIP message may matter to the expectations: BYE, CANCEL and failure responses end
-/// a dialog's; a message with a body may carry SDP. A message that ends with its empty line
-/// has no body: most messages are that, and they are settled without parsing.
 /// A STUN message (RFC 5389): the two top bits zero, the magic cookie, and a length that is a
 /// multiple of 4 and fills the datagram after the 20-byte header.
 fn is_stun(payload: &[u8]) -> bool {
@@ -1757,6 +1754,9 @@ fn is_stun(payload: &[u8]) -> bool {
         && len + 20 == payload.len()
 }
 
+/// Whether a SIP message may matter to the expectations: BYE, CANCEL and failure responses end
+/// a dialog's; a message with a body may carry SDP. A message that ends with its empty line
+/// has no body: most messages are that, and they are settled without parsing.
 fn worth_parsing(payload: &[u8]) -> bool {
     let ends_dialog = payload.starts_with(b"BYE ")
         || payload.starts_with(b"CANCEL ")
