@@ -219,16 +219,19 @@ pub enum Method {
 impl Method {
     /// The method a token names.
     fn from_token(token: &[u8]) -> Method {
-        match token {
-            b"INVITE" => Method::Invite,
-            b"ACK" => Method::Ack,
-            b"BYE" => Method::Bye,
-            b"CANCEL" => Method::Cancel,
-            b"UPDATE" => Method::Update,
-            b"PRACK" => Method::Prack,
-            b"OPTIONS" => Method::Options,
-            b"REGISTER" => Method::Register,
-            b"INFO" => Method::Info,
+        // By length, then as words.
+        let four = |at| half_word(token, at);
+        let is = |at, name: &[u8; 4]| four(at) == u32::from_le_bytes(*name);
+        match token.len() {
+            3 if token == b"ACK" => Method::Ack,
+            3 if token == b"BYE" => Method::Bye,
+            4 if is(0, b"INFO") => Method::Info,
+            5 if is(0, b"PRAC") && token[4] == b'K' => Method::Prack,
+            6 if is(0, b"INVI") && is(2, b"VITE") => Method::Invite,
+            6 if is(0, b"CANC") && is(2, b"NCEL") => Method::Cancel,
+            6 if is(0, b"UPDA") && is(2, b"DATE") => Method::Update,
+            7 if is(0, b"OPTI") && is(3, b"IONS") => Method::Options,
+            8 if word(token, 0) == u64::from_le_bytes(*b"REGISTER") => Method::Register,
             _ => Method::Other,
         }
     }
@@ -367,10 +370,11 @@ fn read_head(head: &[u8]) -> Result<(StartLine, Headers<'_>, usize), Option<Inva
     let start = start_line(start).ok_or(Some(Invalid::StartLine))?;
 
     let mut headers = Headers::default();
+    let mut rest = &head[at..];
     loop {
-        match headers.read(&head[at..])? {
-            Line::Header(len) => at += len,
-            Line::End(len) => return Ok((start, headers, at + len)),
+        match headers.read(rest)? {
+            Line::Header(len) => rest = &rest[len..],
+            Line::End(len) => return Ok((start, headers, head.len() - rest.len() + len)),
         }
     }
 }
@@ -1285,6 +1289,21 @@ mod same_as_reference {
             prop_assert_eq!(super::start_line(&value), reference::start_line(&value));
             prop_assert_eq!(Method::from_token(&value), reference::method_from_token(&value));
             prop_assert_eq!(super::super::decimal(&value), reference::decimal(&value));
+        }
+
+        #[test]
+        fn methods_read_as_before(
+            method in "INVITE|ACK|BYE|CANCEL|UPDATE|PRACK|OPTIONS|REGISTER|INFO|invite",
+            at in 0usize..8,
+            byte in prop::sample::select(b"AEKNSXz\x80".to_vec()),
+        ) {
+            let token = method.into_bytes();
+            let mut changed = token.clone();
+            changed[at % token.len()] = byte;
+            let longer = [&token[..], &[byte]].concat();
+            for token in [&token[..], &changed, &longer, &token[..at.min(token.len())]] {
+                prop_assert_eq!(Method::from_token(token), reference::method_from_token(token));
+            }
         }
 
         #[test]
