@@ -46,14 +46,23 @@ pub use sip::{
 /// rejects an overlong number as out of range); `None` if `digits` is empty or holds anything
 /// but digits.
 fn decimal(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.is_empty() {
         return None;
     }
-    Some(digits.iter().fold(0u64, |value, &digit| {
-        value
-            .saturating_mul(10)
-            .saturating_add(u64::from(digit - b'0'))
-    }))
+    let mut value = 0u64;
+    for (i, &b) in digits.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        // Nineteen digits always fit; only a longer number may saturate.
+        value = if i < 19 {
+            value * 10 + u64::from(digit)
+        } else {
+            value.saturating_mul(10).saturating_add(u64::from(digit))
+        };
+    }
+    Some(value)
 }
 
 /// A decimal number in `0..=max`.
@@ -98,22 +107,102 @@ fn fields(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// The lines of `bytes`, each without its LF or CRLF; the last line needs no line end.
 fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    bytes
-        .split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+    let mut rest = Some(bytes);
+    core::iter::from_fn(move || {
+        let bytes = rest?;
+        let line = match find_lf(bytes) {
+            Some(lf) => {
+                rest = Some(&bytes[lf + 1..]);
+                &bytes[..lf]
+            }
+            None => {
+                rest = None;
+                bytes
+            }
+        };
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    })
 }
 
+/// Where the first LF in `bytes` is: eight bytes at a time, then byte by byte for the last few.
+#[inline]
+fn find_lf(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        // A byte's high bit is set where the byte is LF, and may be above one that is.
+        let lf = word(bytes, at) ^ (u64::from(b'\n') * ONES);
+        let found = lf.wrapping_sub(ONES) & !lf & HIGH;
+        if found != 0 {
+            return Some(at + found.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|lf| at + lf)
+}
+
+/// The eight bytes of `bytes` from `at` as a little-endian word.
+#[inline]
+fn word(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+/// The four bytes of `bytes` from `at` as a little-endian word.
+#[inline]
+fn half_word(bytes: &[u8], at: usize) -> u32 {
+    let mut word = [0; 4];
+    word.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(word)
+}
+
+/// A one in every byte of a word.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte of a word.
+const HIGH: u64 = 0x80 * ONES;
+/// The 0x20 bit of every byte of a word: set, it lowercases ASCII letters.
+const LOWER: u64 = 0x20 * ONES;
+
 /// An IP address written as text (`addrtype` `IP4` or `IP6`, case-insensitive), without
-/// allocating: `std` parses from a `&str` borrowed from the input.
+/// allocating: `std` parses IPv6 from a `&str` borrowed from the input.
 fn ip_address(addrtype: &[u8], text: &[u8]) -> Option<std::net::IpAddr> {
-    let text = core::str::from_utf8(text).ok()?;
     if addrtype.eq_ignore_ascii_case(b"IP4") {
-        text.parse::<std::net::Ipv4Addr>().ok().map(Into::into)
+        ipv4_address(text).map(Into::into)
     } else if addrtype.eq_ignore_ascii_case(b"IP6") {
+        let text = core::str::from_utf8(text).ok()?;
         text.parse::<std::net::Ipv6Addr>().ok().map(Into::into)
     } else {
         None
     }
+}
+
+/// A dotted-quad IPv4 address as `std` reads one: four numbers of at most 255, each one to
+/// three digits without a leading zero (but `0` itself).
+fn ipv4_address(text: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut rest = text;
+    for (i, octet) in octets.iter_mut().enumerate() {
+        if i > 0 {
+            rest = rest.strip_prefix(b".")?;
+        }
+        let digits = rest
+            .iter()
+            .take(4)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits == 0 || digits > 3 || (digits > 1 && rest[0] == b'0') {
+            return None;
+        }
+        let value = rest[..digits]
+            .iter()
+            .fold(0u16, |value, &digit| value * 10 + u16::from(digit - b'0'));
+        *octet = u8::try_from(value).ok()?;
+        rest = &rest[digits..];
+    }
+    rest.is_empty().then_some(std::net::Ipv4Addr::from(octets))
 }
 
 #[cfg(test)]
@@ -127,6 +216,57 @@ mod tests {
         assert_eq!(decimal(b""), None);
         assert_eq!(decimal(b"4a"), None);
         assert_eq!(decimal_at_most(b"256", 255), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn ipv4_addresses_are_read_as_std_reads_them(
+            text in "[0-9]{0,4}(\\.[0-9]{0,4}){0,4}\\.?|[0-9.: a-f\u{80}+-]{0,18}|(0|00|[1-9][0-9]{0,2}|2[5-9][0-9])(\\.(0|01|[1-9][0-9]{0,2}|25[0-9])){3}",
+            addrtype in "IP4|ip4|Ip4|IP6|IP|IP44|",
+        ) {
+            let std = core::str::from_utf8(text.as_bytes()).ok().and_then(|text| {
+                if addrtype.eq_ignore_ascii_case("IP4") {
+                    text.parse::<std::net::Ipv4Addr>().ok().map(Into::into)
+                } else if addrtype.eq_ignore_ascii_case("IP6") {
+                    text.parse::<std::net::Ipv6Addr>().ok().map(Into::into)
+                } else {
+                    None
+                }
+            });
+            proptest::prop_assert_eq!(ip_address(addrtype.as_bytes(), text.as_bytes()), std);
+        }
+
+        #[test]
+        fn lines_are_those_split_at_lfs(
+            bytes in proptest::collection::vec(proptest::sample::select(b"ab\r\n\n\x8a\x0b".to_vec()), 0..64),
+        ) {
+            let split: Vec<&[u8]> = bytes
+                .split(|&b| b == b'\n')
+                .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+                .collect();
+            proptest::prop_assert_eq!(lines(&bytes).collect::<Vec<_>>(), split);
+        }
+    }
+
+    #[test]
+    fn find_lf_finds_the_first_lf_where_a_byte_search_does() {
+        for len in 0..40 {
+            for lf in (0..len).map(Some).chain([None]) {
+                for other in [0u8, 0x0b, 0x8a, 0xff, b'\r', 0x09, 0x8b] {
+                    let mut bytes = vec![other; len];
+                    if let Some(at) = lf {
+                        bytes[at] = b'\n';
+                        if at + 3 < len {
+                            bytes[at + 3] = b'\n';
+                        }
+                    }
+                    let want = bytes.iter().position(|&b| b == b'\n');
+                    assert_eq!(find_lf(&bytes), want, "{bytes:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -42,7 +42,7 @@
 use core::fmt;
 
 use super::sdp::{parse_sdp, Sdp};
-use super::{decimal, decimal_at_most, is_blank, trim};
+use super::{decimal, find_lf, half_word, is_blank, trim, word, LOWER};
 
 /// The most bytes the head (start line, headers, empty line) may take: 8 KiB.
 ///
@@ -154,23 +154,39 @@ impl Header {
         }
     }
 
-    /// The header a name stands for, full or compact, case-insensitive.
+    /// The header a name token stands for, full or compact, case-insensitive.
     fn from_name(name: &[u8]) -> Option<Header> {
-        // By length first: most lines are other headers, told apart without a comparison.
-        let (known, header): (&[u8], Header) = match name.len() {
-            1 => match name[0].to_ascii_lowercase() {
-                b'i' => return Some(Header::CallId),
-                b'c' => return Some(Header::ContentType),
-                b'l' => return Some(Header::ContentLength),
-                _ => return None,
-            },
-            4 => (b"cseq", Header::CSeq),
-            7 => (b"call-id", Header::CallId),
-            12 => (b"content-type", Header::ContentType),
-            14 => (b"content-length", Header::ContentLength),
+        // By length first: most lines are other headers, told apart without a comparison. Then
+        // by words with every byte's 0x20 bit set: on a token's bytes that lowercases the
+        // letters and turns no other byte into a letter or `-`.
+        let folded = |at| word(name, at) | LOWER;
+        let folded_half = |at| half_word(name, at) | LOWER as u32;
+        let (eight, four) = (u64::from_le_bytes, u32::from_le_bytes);
+        let (known, header) = match name.len() {
+            1 => {
+                return match name[0] | 0x20 {
+                    b'i' => Some(Header::CallId),
+                    b'c' => Some(Header::ContentType),
+                    b'l' => Some(Header::ContentLength),
+                    _ => None,
+                }
+            }
+            4 => (folded_half(0) == four(*b"cseq"), Header::CSeq),
+            7 => (
+                folded_half(0) == four(*b"call") && folded_half(3) == four(*b"l-id"),
+                Header::CallId,
+            ),
+            12 => (
+                folded(0) == eight(*b"content-") && folded_half(8) == four(*b"type"),
+                Header::ContentType,
+            ),
+            14 => (
+                folded(0) == eight(*b"content-") && folded(6) == eight(*b"t-length"),
+                Header::ContentLength,
+            ),
             _ => return None,
         };
-        known.eq_ignore_ascii_case(name).then_some(header)
+        known.then_some(header)
     }
 }
 
@@ -203,16 +219,19 @@ pub enum Method {
 impl Method {
     /// The method a token names.
     fn from_token(token: &[u8]) -> Method {
-        match token {
-            b"INVITE" => Method::Invite,
-            b"ACK" => Method::Ack,
-            b"BYE" => Method::Bye,
-            b"CANCEL" => Method::Cancel,
-            b"UPDATE" => Method::Update,
-            b"PRACK" => Method::Prack,
-            b"OPTIONS" => Method::Options,
-            b"REGISTER" => Method::Register,
-            b"INFO" => Method::Info,
+        // By length, then as words.
+        let four = |at| half_word(token, at);
+        let is = |at, name: &[u8; 4]| four(at) == u32::from_le_bytes(*name);
+        match token.len() {
+            3 if token == b"ACK" => Method::Ack,
+            3 if token == b"BYE" => Method::Bye,
+            4 if is(0, b"INFO") => Method::Info,
+            5 if is(0, b"PRAC") && token[4] == b'K' => Method::Prack,
+            6 if is(0, b"INVI") && is(2, b"VITE") => Method::Invite,
+            6 if is(0, b"CANC") && is(2, b"NCEL") => Method::Cancel,
+            6 if is(0, b"UPDA") && is(2, b"DATE") => Method::Update,
+            7 if is(0, b"OPTI") && is(3, b"IONS") => Method::Options,
+            8 if word(token, 0) == u64::from_le_bytes(*b"REGISTER") => Method::Register,
             _ => Method::Other,
         }
     }
@@ -298,40 +317,16 @@ impl SipMessage<'_> {
 /// in [`MAX_HEAD_BYTES`] too. The start line and every header line are checked as soon as they
 /// are whole, so a stream that is not SIP is [`Parse::Invalid`] after its first line.
 pub fn parse_message(buf: &[u8], framing: Framing) -> Parse<SipMessage<'_>> {
-    let mut lines = HeadLines {
-        head: &buf[..buf.len().min(MAX_HEAD_BYTES)],
-        end: 0,
-    };
     let out_of_bytes = if buf.len() >= MAX_HEAD_BYTES {
         Parse::Invalid(Invalid::HeadTooLarge)
     } else {
         Parse::Incomplete
     };
-
-    let start = loop {
-        match lines.next() {
-            None => return out_of_bytes,
-            Some([]) => continue,
-            Some(line) => break line,
-        }
+    let (start, headers, head_len) = match read_head(&buf[..buf.len().min(MAX_HEAD_BYTES)]) {
+        Ok(read) => read,
+        Err(None) => return out_of_bytes,
+        Err(Some(invalid)) => return Parse::Invalid(invalid),
     };
-    let Some(start) = start_line(start) else {
-        return Parse::Invalid(Invalid::StartLine);
-    };
-
-    let mut headers = Headers::default();
-    loop {
-        match lines.next() {
-            None => return out_of_bytes,
-            Some([]) => break,
-            Some(line) => {
-                if let Err(invalid) = headers.read(line) {
-                    return Parse::Invalid(invalid);
-                }
-            }
-        }
-    }
-    let head_len = lines.end;
 
     let message = match headers.finish() {
         Ok(message) => message,
@@ -357,22 +352,89 @@ pub fn parse_message(buf: &[u8], framing: Framing) -> Parse<SipMessage<'_>> {
     )
 }
 
-/// The whole lines of the head, each without its LF or CRLF; `end` is the offset after the
-/// last line returned.
-struct HeadLines<'a> {
-    head: &'a [u8],
-    end: usize,
+/// Reads the head: the start line, the headers and the head's length with its empty line; or
+/// why not, `None` if the bytes end before the head does.
+///
+/// A header line is read in one pass: the name token, blanks and the colon, then the line end
+/// from the value on.
+fn read_head(head: &[u8]) -> Result<(StartLine, Headers<'_>, usize), Option<Invalid>> {
+    let mut at = 0;
+    let start = loop {
+        let lf = at + find_lf(&head[at..]).ok_or(None)?;
+        let line = without_cr(&head[at..lf]);
+        at = lf + 1;
+        if !line.is_empty() {
+            break line;
+        }
+    };
+    let start = start_line(start).ok_or(Some(Invalid::StartLine))?;
+
+    let mut headers = Headers::default();
+    let mut rest = &head[at..];
+    loop {
+        match headers.read(rest)? {
+            Line::Header(len) => rest = &rest[len..],
+            Line::End(len) => return Ok((start, headers, head.len() - rest.len() + len)),
+        }
+    }
 }
 
-impl<'a> HeadLines<'a> {
-    /// The next whole line, or `None` if the bytes end before its LF.
-    fn next(&mut self) -> Option<&'a [u8]> {
-        let rest = &self.head[self.end..];
-        let lf = find_lf(rest)?;
-        self.end += lf + 1;
-        let line = &rest[..lf];
-        Some(line.strip_suffix(b"\r").unwrap_or(line))
+/// A line of the head after the start line, and the bytes it took with its line end.
+enum Line {
+    /// A header line, or a folded continuation.
+    Header(usize),
+    /// The empty line that ends the head.
+    End(usize),
+}
+
+/// The lines [`Headers::read`] does not expect: blanks before the colon (where the value
+/// starts), a folded continuation (0: skipped, see the module docs), the empty line that ends
+/// the head (`Err` with its length), or no header line.
+#[cold]
+fn other_line(rest: &[u8], name_len: usize) -> Result<Result<usize, usize>, Option<Invalid>> {
+    if name_len > 0 {
+        let blanks = rest[name_len..]
+            .iter()
+            .take_while(|&&b| is_blank(b))
+            .count();
+        if rest.get(name_len + blanks) != Some(&b':') {
+            return Err(bad_line(rest));
+        }
+        return Ok(Ok(name_len + blanks + 1));
     }
+    match rest {
+        [b'\n', ..] => Ok(Err(1)),
+        [b'\r', b'\n', ..] => Ok(Err(2)),
+        [b' ' | b'\t', ..] => Ok(Ok(0)),
+        _ => Err(bad_line(rest)),
+    }
+}
+
+/// Why a header line that is not `name: value` is not read: it is [`Invalid::HeaderLine`] once
+/// it is whole (`None` before).
+fn bad_line(line: &[u8]) -> Option<Invalid> {
+    find_lf(line).map(|_| Invalid::HeaderLine)
+}
+
+/// A header value without the CR of its CRLF and without blanks at either end.
+#[inline]
+fn trim_value(value: &[u8]) -> &[u8] {
+    let (mut start, mut end) = (0, value.len());
+    if end > 0 && value[end - 1] == b'\r' {
+        end -= 1;
+    }
+    while start < end && is_blank(value[start]) {
+        start += 1;
+    }
+    while end > start && is_blank(value[end - 1]) {
+        end -= 1;
+    }
+    &value[start..end]
+}
+
+/// A line without the CR of its CRLF.
+fn without_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Reads the start line.
@@ -387,46 +449,74 @@ impl<'a> HeadLines<'a> {
 /// Only version 2.0 is read (`SIP/2.0`, case-insensitive as ABNF strings are). A status line
 /// without the space before an empty reason phrase is accepted.
 fn start_line(line: &[u8]) -> Option<StartLine> {
-    const VERSION: &[u8] = b"SIP/2.0";
-    let (first, rest) = split_at_space(line);
-    if first.eq_ignore_ascii_case(VERSION) {
-        let (code, _reason) = split_at_space(rest?);
-        if code.len() != 3 {
+    // "SIP/2.0 " and " SIP/2.0" as words; case is ignored by setting the letters' 0x20 bit.
+    const STATUS: u64 = u64::from_le_bytes(*b"sip/2.0 ");
+    const STATUS_CASE: u64 = u64::from_le_bytes([0x20, 0x20, 0x20, 0, 0, 0, 0, 0]);
+    const REQUEST: u64 = u64::from_le_bytes(*b" sip/2.0");
+    const REQUEST_CASE: u64 = u64::from_le_bytes([0, 0x20, 0x20, 0x20, 0, 0, 0, 0]);
+    let len = line.len();
+    if len < 8 {
+        return None; // shorter than either line can be
+    }
+    if word(line, 0) | STATUS_CASE == STATUS {
+        let code = &line[8..];
+        if code.get(3).is_some_and(|&b| b != b' ') {
             return None;
         }
-        let code = decimal_at_most(code, 699).filter(|&code| code >= 100)?;
-        return Some(StartLine::Response { code: code as u16 });
+        let code = match *code {
+            [a, b, c, ..] => [a, b, c],
+            _ => return None,
+        };
+        if !(b'1'..=b'6').contains(&code[0]) || !code[1..].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let code = code
+            .iter()
+            .fold(0, |value, &d| value * 10 + u16::from(d - b'0'));
+        return Some(StartLine::Response { code });
     }
-    let (uri, version) = split_at_space(rest?);
-    let version = version?;
-    let is_request = is_token(first) && !uri.is_empty() && version.eq_ignore_ascii_case(VERSION);
+    if word(line, len - 8) | REQUEST_CASE != REQUEST {
+        return None;
+    }
+    let method_len = token_len(line);
+    let uri = line.get(method_len + 1..len - 8)?;
+    let is_request =
+        method_len > 0 && line[method_len] == b' ' && !uri.is_empty() && !uri.contains(&b' ');
     is_request.then(|| StartLine::Request {
-        method: Method::from_token(first),
+        method: Method::from_token(&line[..method_len]),
     })
-}
-
-/// The bytes before the first space, and those after it if there is one.
-fn split_at_space(bytes: &[u8]) -> (&[u8], Option<&[u8]>) {
-    match bytes.iter().position(|&b| b == b' ') {
-        Some(space) => (&bytes[..space], Some(&bytes[space + 1..])),
-        None => (bytes, None),
-    }
-}
-
-/// Where the first LF in `bytes` is.
-fn find_lf(bytes: &[u8]) -> Option<usize> {
-    find_byte(bytes, b'\n')
-}
-
-/// Where the first `byte` in `bytes` is (`memchr`: sixteen or more bytes at a time).
-#[inline]
-fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
-    memchr::memchr(byte, bytes)
 }
 
 /// RFC 3261 25.1: `token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")`.
 fn is_token(bytes: &[u8]) -> bool {
-    !bytes.is_empty() && bytes.iter().all(|&b| TOKEN[usize::from(b)])
+    !bytes.is_empty() && token_len(bytes) == bytes.len()
+}
+
+/// How many bytes at the start of `bytes` may be in a token.
+#[inline]
+fn token_len(bytes: &[u8]) -> usize {
+    let is_token = |at: usize| TOKEN[usize::from(bytes[at])];
+    let mut at = 0;
+    // Four bytes a round, one length check for them.
+    while at + 4 <= bytes.len() {
+        if !is_token(at) {
+            return at;
+        }
+        if !is_token(at + 1) {
+            return at + 1;
+        }
+        if !is_token(at + 2) {
+            return at + 2;
+        }
+        if !is_token(at + 3) {
+            return at + 3;
+        }
+        at += 4;
+    }
+    while at < bytes.len() && is_token(at) {
+        at += 1;
+    }
+    at
 }
 
 /// By byte: whether it may be in a token (one lookup per byte of every header name).
@@ -464,27 +554,30 @@ struct Checked<'a> {
 }
 
 impl<'a> Headers<'a> {
-    /// Reads one header line: `header-name HCOLON header-value`, the name a token.
-    fn read(&mut self, line: &'a [u8]) -> Result<(), Invalid> {
+    /// Reads the line at the start of `rest`: `header-name HCOLON header-value`, the name a
+    /// token, or the empty line that ends the head; `None` if the bytes end before the line.
+    #[inline(always)]
+    fn read(&mut self, rest: &'a [u8]) -> Result<Line, Option<Invalid>> {
         // The name is the token the line starts with; blanks may stand before the colon.
-        let name_len = line
-            .iter()
-            .position(|&b| !TOKEN[usize::from(b)])
-            .unwrap_or(line.len());
-        if name_len == 0 {
-            return match line.first() {
-                Some(&b) if is_blank(b) => Ok(()), // a folded continuation: skipped (see the module docs)
-                _ => Err(Invalid::HeaderLine),
-            };
+        let name_len = token_len(rest);
+        let value_at = if name_len > 0 && rest.get(name_len) == Some(&b':') {
+            name_len + 1
+        } else {
+            match other_line(rest, name_len)? {
+                Ok(value_at) => value_at,
+                Err(end) => return Ok(Line::End(end)),
+            }
+        };
+        let value = &rest[value_at..];
+        let lf = find_lf(value).ok_or(None)?;
+        if let Some(header) = Header::from_name(&rest[..name_len]) {
+            self.keep(header, trim_value(&value[..lf])).map_err(Some)?;
         }
-        let (name, rest) = line.split_at(name_len);
-        let Some((b':', value)) = super::trim_start(rest).split_first() else {
-            return Err(Invalid::HeaderLine);
-        };
-        let Some(header) = Header::from_name(name) else {
-            return Ok(());
-        };
-        let value = trim(value);
+        Ok(Line::Header(value_at + lf + 1))
+    }
+
+    /// Keeps a header's value, trimmed; a header seen before must have the same value.
+    fn keep(&mut self, header: Header, value: &'a [u8]) -> Result<(), Invalid> {
         let slot = match header {
             Header::CallId => &mut self.call_id,
             Header::CSeq => &mut self.cseq,
@@ -535,9 +628,19 @@ fn cseq_value(value: &[u8]) -> Option<CSeq> {
     if method.len() == rest.len() || !is_token(method) {
         return None; // no whitespace between the number and the method, or no method
     }
-    let sequence = decimal_at_most(sequence, u64::from(u32::MAX))? as u32;
+    if sequence.is_empty() {
+        return None;
+    }
+    // All digits; once over `u32::MAX`, more digits only add to the number.
+    let mut number = 0u64;
+    for &digit in sequence {
+        number = number * 10 + u64::from(digit - b'0');
+        if number > u64::from(u32::MAX) {
+            return None;
+        }
+    }
     Some(CSeq {
-        sequence,
+        sequence: number as u32,
         method: Method::from_token(method),
     })
 }
@@ -550,42 +653,60 @@ fn cseq_value(value: &[u8]) -> Option<CSeq> {
 /// SEMI           =  SWS ";" SWS
 /// ```
 fn is_sdp(value: &[u8]) -> bool {
-    let media_type = value.split(|&b| b == b';').next().unwrap_or_default();
-    let mut parts = media_type.split(|&b| b == b'/').map(trim);
-    matches!(
-        (parts.next(), parts.next(), parts.next()),
-        (Some(m_type), Some(subtype), None)
-            if m_type.eq_ignore_ascii_case(b"application") && subtype.eq_ignore_ascii_case(b"sdp")
-    )
+    // As it is mostly written: `application/sdp`, then blanks at most before the parameters.
+    const USUAL: [u64; 2] = [
+        u64::from_le_bytes(*b"applicat"),
+        u64::from_le_bytes(*b"tion/sdp"),
+    ];
+    const USUAL_CASE: u64 = LOWER & !(0xff << 32); // not the slash's
+    if value.len() >= 15
+        && word(value, 0) | LOWER == USUAL[0]
+        && word(value, 7) | USUAL_CASE == USUAL[1]
+    {
+        return value[15..]
+            .iter()
+            .take_while(|&&b| b != b';')
+            .all(|&b| is_blank(b));
+    }
+    let media_type = match value.iter().position(|&b| b == b';') {
+        Some(semicolon) => &value[..semicolon],
+        None => value,
+    };
+    let Some(slash) = media_type.iter().position(|&b| b == b'/') else {
+        return false;
+    };
+    // Both names are letters only, so setting each byte's 0x20 bit compares them ignoring case
+    // whatever the other bytes are; a second slash is in what is compared with `sdp`.
+    let (m_type, subtype) = (trim(&media_type[..slash]), trim(&media_type[slash + 1..]));
+    m_type.len() == 11
+        && word(m_type, 0) | LOWER == u64::from_le_bytes(*b"applicat")
+        && half_word(m_type, 7) | LOWER as u32 == u32::from_le_bytes(*b"tion")
+        && subtype.len() == 3
+        && subtype.iter().zip(b"sdp").all(|(&b, &sdp)| b | 0x20 == sdp)
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn find_lf_finds_the_first_lf_where_a_byte_search_does() {
-        for len in 0..40 {
-            for lf in (0..len).map(Some).chain([None]) {
-                for other in [0u8, 0x0b, 0x8a, 0xff, b'\r'] {
-                    let mut bytes = vec![other; len];
-                    if let Some(at) = lf {
-                        bytes[at] = b'\n';
-                        if at + 3 < len {
-                            bytes[at + 3] = b'\n';
-                        }
-                    }
-                    let want = bytes.iter().position(|&b| b == b'\n');
-                    assert_eq!(super::find_lf(&bytes), want, "{bytes:?}");
-                    let colons: Vec<u8> = bytes.iter().map(|&b| b ^ b'\n' ^ b':').collect();
-                    let want = colons.iter().position(|&b| b == b':');
-                    assert_eq!(super::find_byte(&colons, b':'), want, "{colons:?}");
-                }
-            }
-        }
-    }
+mod reference;
 
+#[cfg(test)]
+mod tests {
     use super::*;
     use proptest::prelude::*;
     use swyx_classify::Label;
+
+    impl<'a> Headers<'a> {
+        /// One header line, without its line end, read as the head's lines are (an empty line
+        /// is no header line: it ends the head).
+        fn read_line(&mut self, line: &'a [u8]) -> Result<(), Invalid> {
+            let whole: &'a [u8] = Box::leak([line, b"\r\n"].concat().into_boxed_slice());
+            match self.read(whole) {
+                Ok(Line::Header(len)) if len == whole.len() => Ok(()),
+                Ok(Line::End(_)) => Err(Invalid::HeaderLine),
+                Err(Some(invalid)) => Err(invalid),
+                other => panic!("a whole line is read whole: {:?}", other.err()),
+            }
+        }
+    }
 
     /// The header line grammar as RFC 3261 writes it: the name is what stands before the first
     /// colon, blanks trimmed, and must be a token. [`Headers::read`] reads it in one pass.
@@ -643,7 +764,7 @@ mod tests {
             let (mut one_pass, mut by_colon) = (Headers::default(), Headers::default());
             for line in &lines {
                 let line = line.as_bytes();
-                prop_assert_eq!(one_pass.read(line), read_by_first_colon(&mut by_colon, line), "{:?}", String::from_utf8_lossy(line));
+                prop_assert_eq!(one_pass.read_line(line), read_by_first_colon(&mut by_colon, line), "{:?}", String::from_utf8_lossy(line));
                 prop_assert_eq!(
                     (one_pass.call_id, one_pass.cseq, one_pass.content_type, one_pass.content_length),
                     (by_colon.call_id, by_colon.cseq, by_colon.content_type, by_colon.content_length)
@@ -1023,5 +1144,181 @@ mod tests {
             Invalid::HeadTooLarge.to_string(),
             "the headers do not end within 8192 bytes"
         );
+    }
+}
+
+/// The reader checked against the one it replaced ([`reference`]), on SIP-like and on arbitrary
+/// bytes, whole and cut at every byte, for both framings.
+#[cfg(test)]
+mod same_as_reference {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Both readers' results, with where the borrowed fields point.
+    fn both(buf: &[u8]) -> Result<(), TestCaseError> {
+        for framing in [Framing::Datagram, Framing::Stream] {
+            let (new, old) = (
+                parse_message(buf, framing),
+                reference::parse_message(buf, framing),
+            );
+            prop_assert_eq!(new, old, "{:?} {:?}", framing, String::from_utf8_lossy(buf));
+            if let (Parse::Complete(new, _), Parse::Complete(old, _)) = (new, old) {
+                prop_assert_eq!(new.call_id.as_ptr(), old.call_id.as_ptr());
+                prop_assert_eq!(new.body.as_ptr(), old.body.as_ptr());
+            }
+        }
+        Ok(())
+    }
+
+    /// `buf` and every prefix of it.
+    fn every_prefix(buf: &[u8]) -> Result<(), TestCaseError> {
+        (0..=buf.len()).try_for_each(|len| both(&buf[..len]))
+    }
+
+    fn start_lines() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("INVITE sip:201@10.1.1.10 SIP/2.0".to_string()),
+            Just("SIP/2.0 200 OK".to_string()),
+            Just("sip/2.0 180".to_string()),
+            Just("SIP/2.0 100 ".to_string()),
+            "(INVITE|ACK|BYE|CANCEL|UPDATE|PRACK|OPTIONS|REGISTER|INFO|invite|X\\.y|@|)( {1,2})(sip:a|sips:b@c| |)( {1,2})(SIP/2\\.0|sIp/2\\.0|SIP/2\\.1|SIP/2\\.0 |)",
+            "(SIP/2\\.0|Sip/2\\.0|SIP/2\\.0x|SIP/20)( |\t|  )([0-9]{0,4})( OK| |)",
+            "[A-Z.]{0,3}( {0,3})[a-z:]{0,3}( {0,3})(SIP/2\\.0|sip/2\\.0|SiP/2\\.0|SIP/2\\.)( ?)",
+            "[ -~\t]{0,20}",
+        ]
+    }
+
+    fn header_line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "(Call-ID|call-id|CALL-ID|i|I|CSeq|cseq|c|C|l|L|Content-Type|content-type|Content-Length|CONTENT-length|Via|From|X-a\\.b|Max-Forwards|Call-IE|Content-Lengtj|Cseq1|)[ \\t]{0,2}(:?)[ \\t]{0,2}(x|y|1 INVITE|2 BYE|  7\\tINFO |4294967295 ACK|4294967296 ACK|1INVITE|0|12|65536|65537|007|1e3|application/sdp|Application / SDP ; a=b|application/sdp/x|text/plain|a:b|)[ \\t]{0,2}",
+            1 => "[ \\t](folded|x y)",
+            1 => "[ -~\\t]{0,16}",
+            1 => "[@\\[\\]{}(),;:<>?=/\\\\\\x0d -]{1,3}[ \\t]*:?",
+        ]
+    }
+
+    fn line_end() -> impl Strategy<Value = &'static str> {
+        prop_oneof![6 => Just("\\r\\n"), 2 => Just("\\n"), 1 => Just("\\r"), 1 => Just("\\r\\r\\n"), 1 => Just(""),]
+    }
+
+    fn message() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop::collection::vec(line_end(), 0..2),
+            start_lines(),
+            line_end(),
+            prop::collection::vec((header_line(), line_end()), 0..8),
+            prop_oneof![Just("\\r\\n"), Just("\\n"), Just(""), Just("\\r")],
+            "[ -~\\r\\n]{0,12}",
+        )
+            .prop_map(|(keepalives, start, start_end, headers, head_end, body)| {
+                let mut buf = keepalives.concat();
+                buf.push_str(&start);
+                buf.push_str(start_end);
+                for (header, end) in headers {
+                    buf.push_str(&header);
+                    buf.push_str(end);
+                }
+                buf.push_str(head_end);
+                buf.push_str(&body);
+                buf.into_bytes()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn sip_like_messages_and_their_prefixes_read_as_before(buf in message()) {
+            every_prefix(&buf)?;
+        }
+
+        #[test]
+        fn valid_messages_with_noise_read_as_before(
+            headers in prop::collection::vec(header_line(), 0..6),
+            cseq in "(CSeq|cseq|CSEQ)[ \\t]?: ?[0-9]{1,3} (INVITE|BYE|X)",
+            length in 0usize..6,
+            body in prop::collection::vec(any::<u8>(), 0..8),
+        ) {
+            let mut buf = b"SIP/2.0 200 OK\\r\\nCall-ID: a@b\\r\\n".to_vec();
+            for header in &headers {
+                buf.extend_from_slice(header.as_bytes());
+                buf.extend_from_slice(b"\\r\\n");
+            }
+            buf.extend_from_slice(cseq.as_bytes());
+            buf.extend_from_slice(format!("\\r\\nContent-Length: {length}\\r\\n\\r\\n").as_bytes());
+            buf.extend_from_slice(&body);
+            every_prefix(&buf)?;
+        }
+
+        #[test]
+        fn arbitrary_bytes_read_as_before(buf in prop::collection::vec(any::<u8>(), 0..120)) {
+            every_prefix(&buf)?;
+        }
+
+        #[test]
+        fn bytes_of_sip_text_read_as_before(
+            buf in prop::collection::vec(prop::sample::select(b"SIP/2.0 1 ABCilc-Lq:;\\t\\r\\n\\r\\n\\x80".to_vec()), 0..80),
+        ) {
+            let mut with_start = b"ACK sip:a SIP/2.0\\r\\n".to_vec();
+            with_start.extend_from_slice(&buf);
+            every_prefix(&with_start)?;
+            both(&buf)?;
+        }
+
+        #[test]
+        fn heads_at_the_bound_read_as_before(pad in 8100usize..8200, end in line_end(), tail in "[a-z:\\r\\n]{0,6}") {
+            let mut buf = b"INVITE sip:a SIP/2.0\\r\\nCall-ID: x\\r\\nCSeq: 1 INVITE\\r\\nX: ".to_vec();
+            buf.resize(pad, b'a');
+            buf.extend_from_slice(end.as_bytes());
+            buf.extend_from_slice(b"\\r\\n");
+            buf.extend_from_slice(tail.as_bytes());
+            for len in (buf.len().saturating_sub(24)..=buf.len()).chain([MAX_HEAD_BYTES - 1, MAX_HEAD_BYTES, MAX_HEAD_BYTES + 1]) {
+                both(&buf[..len.min(buf.len())])?;
+            }
+        }
+
+        #[test]
+        fn start_lines_read_as_before(line in start_lines()) {
+            prop_assert_eq!(super::start_line(line.as_bytes()), reference::start_line(line.as_bytes()));
+        }
+
+        #[test]
+        fn values_read_as_before(value in prop::collection::vec(prop::sample::select(b"0123456789 .\\tABCDEIKNOPRSTVY/;applicatonsdpAPSD-x\\r\\x80".to_vec()), 0..24)) {
+            prop_assert_eq!(cseq_value(&value), reference::cseq_value(&value));
+            prop_assert_eq!(is_sdp(&value), reference::is_sdp(&value));
+            prop_assert_eq!(super::start_line(&value), reference::start_line(&value));
+            prop_assert_eq!(Method::from_token(&value), reference::method_from_token(&value));
+            prop_assert_eq!(super::super::decimal(&value), reference::decimal(&value));
+        }
+
+        #[test]
+        fn methods_read_as_before(
+            method in "INVITE|ACK|BYE|CANCEL|UPDATE|PRACK|OPTIONS|REGISTER|INFO|invite",
+            at in 0usize..8,
+            byte in prop::sample::select(b"AEKNSXz\x80".to_vec()),
+        ) {
+            let token = method.into_bytes();
+            let mut changed = token.clone();
+            changed[at % token.len()] = byte;
+            let longer = [&token[..], &[byte]].concat();
+            for token in [&token[..], &changed, &longer, &token[..at.min(token.len())]] {
+                prop_assert_eq!(Method::from_token(token), reference::method_from_token(token));
+            }
+        }
+
+        #[test]
+        fn names_read_as_before(name in "[-.!%*_+`'~a-zA-Z0-9]{1,16}|(call-id|CSeq|content-type|content-length|[icl])") {
+            let variants = [name.clone(), name.to_ascii_uppercase(), name.to_ascii_lowercase()];
+            for name in &variants {
+                prop_assert_eq!(Header::from_name(name.as_bytes()), reference::header_from_name(name.as_bytes()));
+            }
+        }
+    }
+
+    #[test]
+    fn the_mix_messages_read_as_before() {
+        for message in swyx_testkit::mix::sip_messages() {
+            every_prefix(&message).unwrap();
+        }
     }
 }
