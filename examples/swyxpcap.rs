@@ -34,8 +34,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc::{self, TryRecvError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::time::Instant;
 
 use clap::{CommandFactory, Parser, ValueEnum};
@@ -949,8 +949,10 @@ fn classify_record<'a>(
 /// The stateless stage on `threads - 1` worker threads, the flow stage on this one. Each worker takes
 /// the reader in turn, copies the next [`BATCH_BYTES`] of packets into a batch buffer, hands
 /// the reader on and classifies its batch while another reads; batches come back here
-/// numbered, and are tracked in file order. At most two batches per worker are in flight, so
-/// memory stays bounded. Returns the error that stopped the reading, if any.
+/// numbered, and are tracked in file order. When the next batch is not ready, this thread
+/// reads and classifies one itself rather than wait, so that the stages share the cores
+/// whichever is slower. At most two batches per thread are in flight, so memory stays
+/// bounded. Returns the error that stopped the reading, if any.
 fn read_parallel<R: Read + Send>(
     reader: &mut CaptureReader<R>,
     classifier: &Classifier<'_>,
@@ -960,12 +962,6 @@ fn read_parallel<R: Read + Send>(
     threads: usize,
     progress: Option<&Progress>,
 ) -> Option<CaptureError> {
-    struct Shared<'r, R: Read> {
-        reader: &'r mut CaptureReader<R>,
-        next_batch: u64,
-        done: bool,
-        error: Option<CaptureError>,
-    }
     let shared = Mutex::new(Shared {
         reader,
         next_batch: 0,
@@ -990,26 +986,11 @@ fn read_parallel<R: Read + Send>(
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .recv();
-                let Ok(mut batch) = batch else { return };
-                let number = {
-                    let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                    let shared = &mut *guard;
-                    if shared.done {
-                        return;
-                    }
-                    match batch.fill(shared.reader, progress) {
-                        Ok(true) => {}
-                        Ok(false) => shared.done = true,
-                        Err(error) => {
-                            shared.done = true;
-                            shared.error = Some(error);
-                        }
-                    }
-                    shared.next_batch += 1;
-                    shared.next_batch - 1
+                let Ok(batch) = batch else { return };
+                let Some(numbered) = read_batch(shared, batch, classifier, progress) else {
+                    return;
                 };
-                batch.classify(classifier);
-                if full_tx.send((number, batch)).is_err() {
+                if full_tx.send(numbered).is_err() {
                     return;
                 }
             });
@@ -1018,13 +999,42 @@ fn read_parallel<R: Read + Send>(
         // Batches in file order; those that arrive early wait here.
         let mut waiting = BTreeMap::new();
         let mut next = 0u64;
-        for (number, batch) in full_rx {
-            waiting.insert(number, batch);
+        loop {
             while let Some(batch) = waiting.remove(&next) {
-                batch.track(tracker, sink, clock);
+                Batch::track(&batch, tracker, sink, clock);
                 next += 1;
                 let _ = empty_tx.send(batch);
             }
+            let numbered = match full_rx.try_recv() {
+                Ok(numbered) => Some(numbered),
+                Err(TryRecvError::Disconnected) => break,
+                // Nothing ready: read a batch here, if one is free and the file goes on.
+                // (A worker waiting for a free batch holds the lock: then none is free.)
+                Err(TryRecvError::Empty) => {
+                    let free = match empty_rx.try_lock() {
+                        Ok(free) => free.try_recv().ok(),
+                        Err(TryLockError::Poisoned(free)) => free.into_inner().try_recv().ok(),
+                        Err(TryLockError::WouldBlock) => None,
+                    };
+                    free.and_then(|batch| read_batch(&shared, batch, classifier, progress))
+                }
+            };
+            match numbered {
+                Some((number, batch)) => {
+                    waiting.insert(number, batch);
+                }
+                None => match full_rx.recv() {
+                    Ok((number, batch)) => {
+                        waiting.insert(number, batch);
+                    }
+                    Err(_) => break,
+                },
+            }
+        }
+        // The workers are gone: what this thread read last may still wait.
+        while let Some(batch) = waiting.remove(&next) {
+            Batch::track(&batch, tracker, sink, clock);
+            next += 1;
         }
         drop(empty_tx);
     });
@@ -1032,6 +1042,43 @@ fn read_parallel<R: Read + Send>(
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner)
         .error
+}
+
+/// The reader, shared by the threads that read batches.
+struct Shared<'r, R: Read> {
+    reader: &'r mut CaptureReader<R>,
+    next_batch: u64,
+    done: bool,
+    error: Option<CaptureError>,
+}
+
+/// Fills `batch` with the next packets of the shared reader and classifies them: the batch and
+/// its number, or `None` once the file has ended (the batch is dropped).
+fn read_batch<R: Read>(
+    shared: &Mutex<Shared<'_, R>>,
+    mut batch: Batch,
+    classifier: &Classifier<'_>,
+    progress: Option<&Progress>,
+) -> Option<(u64, Batch)> {
+    let number = {
+        let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        let shared = &mut *guard;
+        if shared.done {
+            return None;
+        }
+        match batch.fill(shared.reader, progress) {
+            Ok(true) => {}
+            Ok(false) => shared.done = true,
+            Err(error) => {
+                shared.done = true;
+                shared.error = Some(error);
+            }
+        }
+        shared.next_batch += 1;
+        shared.next_batch - 1
+    };
+    batch.classify(classifier);
+    Some((number, batch))
 }
 
 /// Consecutive packets of the file, copied out of the reader's buffer, and what the
