@@ -10,7 +10,8 @@
 //! Modes: `classify` (the default table), `floor` (a one-row table no port of the mix hits:
 //! header decoding and lookups only), `etherparse` (`SlicedPacket::from_ethernet` alone),
 //! `tracker` (the `flow` bench's 100,000 packets of 10,000 flows through the flow tracker, a
-//! pass being those 100,000 packets), `sip` (the `signalling` bench's SIP messages, their SDP
+//! pass being those 100,000 packets; `mix_loop tracker PASSES FLOWS` for ten packets of each
+//! of FLOWS flows), `sip` (the `signalling` bench's SIP messages, their SDP
 //! included, through the tracker's SIP reader, a pass being the four messages).
 //! Instructions per packet are the difference between two runs' counts divided by the
 //! difference of their passes times 2,040 frames: the set-up cancels out.
@@ -24,16 +25,21 @@ use swyx_testkit::mix::{back_to_back, bench_mix, flow_mix, sip_messages};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mode, passes) = match args.as_slice() {
-        [mode, passes] => match passes.parse::<usize>() {
-            Ok(passes) => (mode.as_str(), passes),
-            Err(error) => {
-                eprintln!("mix_loop: passes {passes:?}: {error}");
-                return ExitCode::from(2);
+    let (mode, passes, flows) = match args.as_slice() {
+        [mode, passes] | [mode, passes, _] => {
+            let flows = args
+                .get(2)
+                .map_or(Ok(10_000), |flows| flows.parse::<usize>());
+            match (passes.parse::<usize>(), flows) {
+                (Ok(passes), Ok(flows)) if flows > 0 => (mode.as_str(), passes, flows),
+                _ => {
+                    eprintln!("mix_loop: PASSES and FLOWS are positive numbers: {args:?}");
+                    return ExitCode::from(2);
+                }
             }
-        },
+        }
         _ => {
-            eprintln!("usage: mix_loop classify|floor|etherparse|tracker|sip PASSES");
+            eprintln!("usage: mix_loop classify|floor|etherparse|tracker|sip PASSES [FLOWS]");
             return ExitCode::from(2);
         }
     };
@@ -51,7 +57,7 @@ fn main() -> ExitCode {
     };
     let floor = Classifier::new(floor_table.table());
     if mode == "tracker" {
-        return tracker_loop(passes);
+        return tracker_loop(passes, flows);
     }
     if mode == "sip" {
         return sip_loop(passes);
@@ -77,8 +83,9 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The flow bench's frames through a tracker, `passes` times.
-fn tracker_loop(passes: usize) -> ExitCode {
+/// The flow bench's frames through a tracker, `passes` times: ten packets for each of `flows`
+/// flows (the bench's 100,000 packets of 10,000 flows by default).
+fn tracker_loop(passes: usize, flows: usize) -> ExitCode {
     #[derive(Default)]
     struct Count(u64);
     impl Sink for Count {
@@ -87,7 +94,7 @@ fn tracker_loop(passes: usize) -> ExitCode {
         }
         fn flow(&mut self, _: &FlowRecord) {}
     }
-    let frames = flow_mix(100_000, 10_000);
+    let frames = flow_mix(flows.saturating_mul(10), flows);
     let mut tracker = Tracker::new(Classifier::swyxware_2013(), Config::default());
     let mut count = Count::default();
     let started = std::time::Instant::now();
