@@ -115,7 +115,8 @@ fn labelled(d: &Decision, by: DecidedBy) -> Labelled {
 /// One flow's state.
 #[derive(Debug, Clone)]
 // The fields every packet reads or writes come first, in declaration order (`repr(C)`): a
-// packet touches the flow's first three cache lines (the fourth with staging), not all seven.
+// packet touches the flow's first three cache lines (the fourth with staging, the last for
+// `signal`), not all seven.
 #[repr(C)]
 struct Flow {
     key: FlowKey,
@@ -133,8 +134,6 @@ struct Flow {
     client_is_lo: bool,
     after_eviction: bool,
     closing: Option<EndReason>,
-    /// An expectation matched the flow: `signal` holds what announced it.
-    announced: bool,
     /// The site inventory's components of the low and the high end.
     site: [Option<Component>; 2],
     /// What the roles of the low and the high end's hosts (when the flow started; for the ends
@@ -167,7 +166,7 @@ struct Flow {
     run_first: (u64, u64),
     /// The span's first packet on its own (the flow's verdict if nothing else decides).
     first_own: Verdict,
-    /// What announced the flow, once an expectation matched it (then `announced` is set).
+    /// What announced the flow, once an expectation matched it.
     signal: Option<Signal>,
 }
 
@@ -719,7 +718,7 @@ impl<'t> Tracker<'t> {
         let mut split = None;
         let run = self.config.disagreeing_run;
         // Most flows were never announced and need no lookup: no call for them.
-        let announced = if flow.announced
+        let announced = if flow.signal.is_some()
             || (!self.expectations.is_empty() && flow.looked != self.expectations.generation)
         {
             self.announced(slot, packet, from_lo, &own)
@@ -1036,7 +1035,6 @@ impl<'t> Tracker<'t> {
             Some(_) => None,
             None => flow.split_record(run),
         };
-        flow.announced = true;
         flow.signal = Some(Signal {
             announced_by: expectation.announced_by,
             call_id: (!expectation.ftp_data).then_some(expectation.call_id),
@@ -1393,7 +1391,6 @@ impl<'t> Tracker<'t> {
             decided: None,
             first_own: Verdict::Unclassified(FlowReason::Undecided),
             signal: None,
-            announced: false,
             looked: u64::MAX,
             refuted: false,
             staged: false,
