@@ -997,44 +997,36 @@ fn read_parallel<R: Read + Send>(
         }
         drop(full_tx);
         // Batches in file order; those that arrive early wait here.
-        let mut waiting = BTreeMap::new();
+        let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
         let mut next = 0u64;
         loop {
             while let Some(batch) = waiting.remove(&next) {
-                Batch::track(&batch, tracker, sink, clock);
+                batch.track(tracker, sink, clock);
                 next += 1;
                 let _ = empty_tx.send(batch);
             }
-            let numbered = match full_rx.try_recv() {
-                Ok(numbered) => Some(numbered),
+            let (number, batch) = match full_rx.try_recv() {
+                Ok(numbered) => numbered,
+                // All workers are gone, and every batch they read was tracked above.
                 Err(TryRecvError::Disconnected) => break,
-                // Nothing ready: read a batch here, if one is free and the file goes on.
-                // (A worker waiting for a free batch holds the lock: then none is free.)
+                // Nothing ready: read a batch here, if one is free and the file goes on; else
+                // wait. (A worker waiting for a free batch holds the lock: then none is free.)
                 Err(TryRecvError::Empty) => {
                     let free = match empty_rx.try_lock() {
                         Ok(free) => free.try_recv().ok(),
                         Err(TryLockError::Poisoned(free)) => free.into_inner().try_recv().ok(),
                         Err(TryLockError::WouldBlock) => None,
                     };
-                    free.and_then(|batch| read_batch(&shared, batch, classifier, progress))
+                    match free.and_then(|batch| read_batch(&shared, batch, classifier, progress)) {
+                        Some(numbered) => numbered,
+                        None => match full_rx.recv() {
+                            Ok(numbered) => numbered,
+                            Err(_) => break,
+                        },
+                    }
                 }
             };
-            match numbered {
-                Some((number, batch)) => {
-                    waiting.insert(number, batch);
-                }
-                None => match full_rx.recv() {
-                    Ok((number, batch)) => {
-                        waiting.insert(number, batch);
-                    }
-                    Err(_) => break,
-                },
-            }
-        }
-        // The workers are gone: what this thread read last may still wait.
-        while let Some(batch) = waiting.remove(&next) {
-            Batch::track(&batch, tracker, sink, clock);
-            next += 1;
+            waiting.insert(number, batch);
         }
         drop(empty_tx);
     });
