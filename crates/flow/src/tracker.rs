@@ -1168,22 +1168,19 @@ impl<'t> Tracker<'t> {
             self.stats.sip_skipped += 1;
             return;
         }
-        if buffer.is_empty() {
-            // Most segments hold whole messages: read in place, only a remainder is kept.
+        let rest = if buffer.is_empty() {
+            // Most segments hold whole messages: read in place, only a remainder is copied.
             let used = self.read_sip_messages(flow_id, packet.payload, announcer, src);
-            let rest = &packet.payload[used..];
-            if !rest.is_empty() {
-                self.stream_bytes += rest.len();
-                self.streams.insert(key, rest.to_vec());
-            }
-            return;
-        }
-        buffer.extend_from_slice(packet.payload);
-        let used = self.read_sip_messages(flow_id, &buffer, announcer, src);
-        buffer.drain(..used);
-        if !buffer.is_empty() {
-            self.stream_bytes += buffer.len();
-            self.streams.insert(key, buffer);
+            packet.payload[used..].to_vec()
+        } else {
+            buffer.extend_from_slice(packet.payload);
+            let used = self.read_sip_messages(flow_id, &buffer, announcer, src);
+            buffer.drain(..used);
+            buffer
+        };
+        if !rest.is_empty() {
+            self.stream_bytes += rest.len();
+            self.streams.insert(key, rest);
         }
     }
 
