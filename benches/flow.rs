@@ -4,13 +4,14 @@
 //! the label of its first labelled packet, packets per label); and that counting again with
 //! ahash and two-word addresses, the least a flow table costs.
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
 use std::hint::black_box;
-use std::net::IpAddr;
 
 use criterion::{criterion_group, Criterion, Throughput};
 use swyx_testkit::mix::{flow_mix, sip_messages};
-use swyx_traffic::classify::{classify, Classifier, Label};
+use swyx_traffic::classify::{classify, Classifier, Label, Packet};
 use swyx_traffic::flow::signalling::sip::{parse_message, Framing, Parse};
 use swyx_traffic::flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
 
@@ -66,44 +67,12 @@ fn flow_group(c: &mut Criterion) {
     });
     group.bench_function("classify_std_hashmap", |b| {
         b.iter(|| {
-            let mut flows: HashMap<(u8, IpAddr, u16, IpAddr, u16), Baseline> = HashMap::new();
-            let mut labels = [0u64; Label::ALL.len() + 1];
-            for frame in &frames {
-                let result = classify(black_box(frame));
-                let label = result.label();
-                labels[label.map_or(Label::ALL.len(), |l| l as usize)] += 1;
-                let Some(packet) = result.packet else {
-                    continue;
-                };
-                let (Some(src), Some(dst)) = (packet.src_ip(), packet.dst_ip()) else {
-                    continue;
-                };
+            count_in_map::<_, RandomState>(&frames, |packet| {
+                let (src, dst) = (packet.src_ip()?, packet.dst_ip()?);
                 let forward = (src, packet.src_port) <= (dst, packet.dst_port);
-                let key = if forward {
-                    (
-                        packet.transport as u8,
-                        src,
-                        packet.src_port,
-                        dst,
-                        packet.dst_port,
-                    )
-                } else {
-                    (
-                        packet.transport as u8,
-                        dst,
-                        packet.dst_port,
-                        src,
-                        packet.src_port,
-                    )
-                };
-                let flow = flows.entry(key).or_default();
-                flow.packets[usize::from(!forward)] += 1;
-                flow.bytes[usize::from(!forward)] += frame.len() as u64;
-                if flow.label.is_none() {
-                    flow.label = label;
-                }
-            }
-            (labels, flows.len())
+                let (lo, hi) = ends(forward, (src, packet.src_port), (dst, packet.dst_port));
+                Some(((packet.transport as u8, lo.0, lo.1, hi.0, hi.1), forward))
+            })
         })
     });
     // The least a flow table costs: the baseline's counting with ahash and the addresses as
@@ -112,34 +81,12 @@ fn flow_group(c: &mut Criterion) {
     // std baseline than this does; the ratio report prints that bound beside the target.
     group.bench_function("classify_ahash_hashmap", |b| {
         b.iter(|| {
-            let mut flows: HashMap<(u128, u128, u16, u16, u8), Baseline, ahash::RandomState> =
-                HashMap::default();
-            let mut labels = [0u64; Label::ALL.len() + 1];
-            for frame in &frames {
-                let result = classify(black_box(frame));
-                let label = result.label();
-                labels[label.map_or(Label::ALL.len(), |l| l as usize)] += 1;
-                let Some(packet) = result.packet else {
-                    continue;
-                };
-                let (Some(src), Some(dst)) = (word(packet.src_addr), word(packet.dst_addr)) else {
-                    continue;
-                };
+            count_in_map::<_, ahash::RandomState>(&frames, |packet| {
+                let (src, dst) = (word(packet.src_addr)?, word(packet.dst_addr)?);
                 let forward = (src, packet.src_port) <= (dst, packet.dst_port);
-                let (lo, hi) = if forward {
-                    ((src, packet.src_port), (dst, packet.dst_port))
-                } else {
-                    ((dst, packet.dst_port), (src, packet.src_port))
-                };
-                let key = (lo.0, hi.0, lo.1, hi.1, packet.transport as u8);
-                let flow = flows.entry(key).or_default();
-                flow.packets[usize::from(!forward)] += 1;
-                flow.bytes[usize::from(!forward)] += frame.len() as u64;
-                if flow.label.is_none() {
-                    flow.label = label;
-                }
-            }
-            (labels, flows.len())
+                let (lo, hi) = ends(forward, (src, packet.src_port), (dst, packet.dst_port));
+                Some(((lo.0, hi.0, lo.1, hi.1, packet.transport as u8), forward))
+            })
         })
     });
     // The tracker as the summary runs it (counts need no capture order), and as `--packets`
@@ -167,6 +114,42 @@ fn flow_group(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// One pass of a hash-map baseline: every frame classified and counted per label, and per
+/// flow (the key `key_of` makes of a packet, and whether its source is the key's first end)
+/// packets and bytes by direction and the first label. The labels and the number of flows.
+#[inline(always)]
+fn count_in_map<K: Hash + Eq, S: BuildHasher + Default>(
+    frames: &[Vec<u8>],
+    key_of: impl Fn(&Packet<'_>) -> Option<(K, bool)>,
+) -> ([u64; Label::ALL.len() + 1], usize) {
+    let mut flows: HashMap<K, Baseline, S> = HashMap::default();
+    let mut labels = [0u64; Label::ALL.len() + 1];
+    for frame in frames {
+        let result = classify(black_box(frame));
+        let label = result.label();
+        labels[label.map_or(Label::ALL.len(), |l| l as usize)] += 1;
+        let Some((key, forward)) = result.packet.as_ref().and_then(&key_of) else {
+            continue;
+        };
+        let flow = flows.entry(key).or_default();
+        flow.packets[usize::from(!forward)] += 1;
+        flow.bytes[usize::from(!forward)] += frame.len() as u64;
+        if flow.label.is_none() {
+            flow.label = label;
+        }
+    }
+    (labels, flows.len())
+}
+
+/// The two ends of a packet in key order: the source's first when `forward`.
+fn ends<T>(forward: bool, src: T, dst: T) -> (T, T) {
+    if forward {
+        (src, dst)
+    } else {
+        (dst, src)
+    }
 }
 
 /// An IPv4 or IPv6 address as one word (IPv4 in the top four bytes, as the tracker's keys
