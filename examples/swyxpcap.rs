@@ -47,7 +47,8 @@ use swyx_traffic::classify::{
 use swyx_traffic::flow::{Config, FlowRecord, PacketVerdict, Sink, Site, Tracker};
 use swyx_traffic::matrix::Component;
 use swyx_traffic::pcap::{
-    CaptureError, CaptureReader, Compression, Decompressed, Format, ReaderOptions, Timestamp,
+    BatchReader, CaptureError, CaptureReader, Compression, Decompressed, Format, ReaderOptions,
+    RecordBatch, Timestamp,
 };
 use swyx_traffic::report::firewall::{Firewall, FirewallFormat};
 use swyx_traffic::report::hosts::{Hosts, HostsReport};
@@ -66,12 +67,9 @@ const READ_BUFFER: usize = 1024 * 1024;
 /// Most threads used without `--threads`.
 const MAX_DEFAULT_THREADS: usize = 4;
 
-/// Packet bytes copied into one batch before it is classified (a record that does not fit
-/// still goes in whole: the batch buffer grows for it, and shrinks back afterwards).
+/// Bytes of the file read into one batch before it is classified (a record that does not fit
+/// still goes in whole: the batch buffer grows for it).
 const BATCH_BYTES: usize = 1024 * 1024;
-
-/// Most packets in one batch (bounds the per-packet table of a batch of tiny packets).
-const BATCH_RECORDS: usize = 16 * 1024;
 
 /// The exit statuses, for `-h` and `--help` alike.
 macro_rules! exit_statuses {
@@ -648,6 +646,29 @@ fn open_input(path: &Path) -> io::Result<(Input, Option<u64>)> {
     Ok((Box::new(file), len))
 }
 
+/// The capture reader of one file: records one at a time on one thread, or batches for
+/// several.
+enum Reader<R: Read> {
+    Records(CaptureReader<R>),
+    Batches(BatchReader<R>),
+}
+
+impl<R: Read> Reader<R> {
+    fn format(&self) -> Format {
+        match self {
+            Reader::Records(reader) => reader.format(),
+            Reader::Batches(reader) => reader.format(),
+        }
+    }
+
+    fn bytes_consumed(&self) -> u64 {
+        match self {
+            Reader::Records(reader) => reader.bytes_consumed(),
+            Reader::Batches(reader) => reader.bytes_consumed(),
+        }
+    }
+}
+
 /// A reader that counts the bytes read from it, for the progress bar: the bytes of the file,
 /// compressed or not.
 struct Counted<R> {
@@ -737,7 +758,15 @@ fn analyse_file<W: Write>(
         initial_buffer: READ_BUFFER,
         ..ReaderOptions::default()
     };
-    let mut reader = match CaptureReader::with_options(input, options) {
+    let threads = args.threads.map_or_else(default_threads, usize::from);
+    // One thread reads records in place; several read the file a batch at a time straight
+    // into the batches they hand on.
+    let opened = if threads <= 1 {
+        CaptureReader::with_options(input, options).map(Reader::Records)
+    } else {
+        BatchReader::with_options(input, options).map(Reader::Batches)
+    };
+    let mut reader = match opened {
         Ok(reader) => reader,
         Err(error) => {
             out.flush()?;
@@ -760,7 +789,6 @@ fn analyse_file<W: Write>(
         });
 
     let started = Instant::now();
-    let threads = args.threads.map_or_else(default_threads, usize::from);
     let classifier = *classifier;
     let mut config = Config::default();
     config.memory_budget = usize::try_from(args.flow_memory << 20).unwrap_or(usize::MAX);
@@ -797,25 +825,24 @@ fn analyse_file<W: Write>(
         hosts: run.views.hosts.as_mut(),
     };
     let mut clock = Clock::default();
-    let error = if threads <= 1 {
-        read_sequential(
-            &mut reader,
+    let error = match &mut reader {
+        Reader::Records(reader) => read_sequential(
+            reader,
             &classifier,
             &mut tracker,
             &mut outputs,
             &mut clock,
             progress.as_ref(),
-        )
-    } else {
-        read_parallel(
-            &mut reader,
+        ),
+        Reader::Batches(reader) => read_parallel(
+            reader,
             &classifier,
             &mut tracker,
             &mut outputs,
             &mut clock,
             threads,
             progress.as_ref(),
-        )
+        ),
     };
     tracker.finish(&mut outputs);
     if let Some(progress) = progress {
@@ -947,14 +974,15 @@ fn classify_record<'a>(
 }
 
 /// The stateless stage on `threads - 1` worker threads, the flow stage on this one. Each worker takes
-/// the reader in turn, copies the next [`BATCH_BYTES`] of packets into a batch buffer, hands
-/// the reader on and classifies its batch while another reads; batches come back here
+/// the reader in turn, reads the next [`BATCH_BYTES`] of the file straight into a batch (no
+/// record is copied on its own), hands the reader on and classifies its batch while another
+/// reads; batches come back here
 /// numbered, and are tracked in file order. When the next batch is not ready, this thread
 /// reads and classifies one itself rather than wait, so that the stages share the cores
 /// whichever is slower. At most two batches per thread are in flight, so memory stays
 /// bounded. Returns the error that stopped the reading, if any.
 fn read_parallel<R: Read + Send>(
-    reader: &mut CaptureReader<R>,
+    reader: &mut BatchReader<R>,
     classifier: &Classifier<'_>,
     tracker: &mut Tracker<'_>,
     sink: &mut impl Sink,
@@ -1038,7 +1066,7 @@ fn read_parallel<R: Read + Send>(
 
 /// The reader, shared by the threads that read batches.
 struct Shared<'r, R: Read> {
-    reader: &'r mut CaptureReader<R>,
+    reader: &'r mut BatchReader<R>,
     next_batch: u64,
     done: bool,
     error: Option<CaptureError>,
@@ -1073,28 +1101,15 @@ fn read_batch<R: Read>(
     Some((number, batch))
 }
 
-/// Consecutive packets of the file, copied out of the reader's buffer, and what the
-/// stateless stage made of them.
+/// Consecutive packets of the file, read straight into the batch, and what the stateless
+/// stage made of them.
 struct Batch {
-    /// Index of the first packet in the file.
-    first_index: u64,
-    /// The packets' captured bytes, one after the other.
-    data: Vec<u8>,
-    records: Vec<BatchRecord>,
+    records: RecordBatch,
     /// One per record, once classified.
     results: Vec<Classified>,
 }
 
-/// One packet of a [`Batch`].
-struct BatchRecord {
-    timestamp: Option<Timestamp>,
-    original_len: u32,
-    link_type: u32,
-    /// End of the packet's bytes in [`Batch::data`] (it starts where the previous one ends).
-    end: usize,
-}
-
-/// A [`Classification`] whose borrowed parts are ranges of [`Batch::data`], so that it can
+/// A [`Classification`] whose borrowed parts are ranges of the batch's bytes, so that it can
 /// travel with its batch to the flow stage.
 struct Classified {
     outcome: Outcome,
@@ -1102,7 +1117,7 @@ struct Classified {
     fragment: Option<FragmentAt>,
 }
 
-/// A [`Fragment`] with its addresses as ranges of [`Batch::data`].
+/// A [`Fragment`] with its addresses as ranges of the batch's bytes.
 struct FragmentAt {
     src_addr: Range<usize>,
     dst_addr: Range<usize>,
@@ -1136,10 +1151,8 @@ fn range_in(data: &[u8], part: &[u8]) -> Range<usize> {
 impl Batch {
     fn new() -> Batch {
         Batch {
-            first_index: 0,
-            data: Vec::with_capacity(BATCH_BYTES + 64 * 1024),
-            records: Vec::with_capacity(BATCH_RECORDS),
-            results: Vec::with_capacity(BATCH_RECORDS),
+            records: RecordBatch::new(),
+            results: Vec::new(),
         }
     }
 
@@ -1147,47 +1160,23 @@ impl Batch {
     /// file. The packets read before an end or an error stay in the batch.
     fn fill<R: Read>(
         &mut self,
-        reader: &mut CaptureReader<R>,
+        reader: &mut BatchReader<R>,
         progress: Option<&Progress>,
     ) -> Result<bool, CaptureError> {
-        self.data.clear();
-        self.records.clear();
         self.results.clear();
-        if self.data.capacity() > 4 * BATCH_BYTES {
-            // A huge record passed through: give the memory back.
-            self.data.shrink_to(BATCH_BYTES + 64 * 1024);
+        let more = reader.fill(&mut self.records, BATCH_BYTES);
+        if let Some(progress) = progress {
+            progress.update();
         }
-        while self.data.len() < BATCH_BYTES && self.records.len() < BATCH_RECORDS {
-            let Some(record) = reader.next_record()? else {
-                return Ok(false);
-            };
-            if self.records.is_empty() {
-                self.first_index = record.index;
-            }
-            self.data.extend_from_slice(record.data);
-            self.records.push(BatchRecord {
-                timestamp: record.timestamp,
-                original_len: record.original_len,
-                link_type: record.link_type,
-                end: self.data.len(),
-            });
-            if let Some(progress) = progress {
-                if record.index % PROGRESS_EVERY == 0 {
-                    progress.update();
-                }
-            }
-        }
-        Ok(true)
+        more
     }
 
     /// The stateless stage: classifies every packet of the batch.
     fn classify(&mut self, classifier: &Classifier<'_>) {
-        let mut start = 0;
-        for record in &self.records {
-            let data = self.data.get(start..record.end).unwrap_or_default();
-            start = record.end;
+        let all = self.records.bytes();
+        for record in self.records.records() {
+            let data = record.data;
             let result = classify_record(classifier, record.link_type, data);
-            let all = &self.data[..];
             let fragment = fragment_record(record.link_type, data, &result).map(|f| FragmentAt {
                 src_addr: range_in(all, f.src_addr),
                 dst_addr: range_in(all, f.dst_addr),
@@ -1199,7 +1188,9 @@ impl Batch {
             self.results.push(Classified {
                 outcome: result.outcome,
                 fragment,
-                packet: result.packet.map(|p| PacketAt {
+                // Borrowed field by field: a copy of the whole packet would load, in other
+                // widths, the bytes the classifier has just stored, and wait for them.
+                packet: result.packet.as_ref().map(|p| PacketAt {
                     transport: p.transport,
                     src_port: p.src_port,
                     dst_port: p.dst_port,
@@ -1215,9 +1206,8 @@ impl Batch {
 
     /// The flow stage: hands every packet of the batch to the tracker, in order.
     fn track(&self, tracker: &mut Tracker<'_>, sink: &mut impl Sink, clock: &mut Clock) {
-        let data = &self.data[..];
-        for ((index, record), result) in (self.first_index..).zip(&self.records).zip(&self.results)
-        {
+        let data = self.records.bytes();
+        for (record, result) in self.records.records().zip(&self.results) {
             let classification = Classification {
                 packet: result.packet.as_ref().map(|p| {
                     Packet::new(
@@ -1241,7 +1231,7 @@ impl Batch {
                 .with_position(f.id, f.offset, f.more)
             });
             tracker.push_fragment(
-                index,
+                record.index,
                 clock.time(record.timestamp),
                 record.original_len,
                 &classification,

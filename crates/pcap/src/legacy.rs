@@ -11,6 +11,8 @@ use crate::time::legacy_timestamp;
 
 /// Size of the legacy pcap file header.
 pub(crate) const FILE_HEADER_LEN: usize = 24;
+/// Offset of the link-type field in the file header (its low 16 bits are the link type).
+pub(crate) const LINK_TYPE: usize = 20;
 /// Size of a standard legacy pcap record header.
 pub(crate) const RECORD_HEADER_LEN: usize = 16;
 /// Size of a record header in the "modified" (Kuznetsov) pcap format.

@@ -6,6 +6,11 @@
 //! ([`ReaderOptions::max_block`]); hostile or damaged input gives a typed [`CaptureError`]
 //! naming the byte offset and record number, never a panic.
 //!
+//! [`BatchReader`] hands out the same records and errors a batch at a time
+//! ([`RecordBatch`]): the file's bytes are read straight into the batch, whose records lie
+//! where they were read, so that a batch can be filled on one thread and used on another
+//! without its records being copied one by one (the batch tool's parallel pipeline).
+//!
 //! ```
 //! use swyx_pcap::{CaptureReader, Format, Timestamp};
 //!
@@ -53,6 +58,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod batch;
 mod byte_order;
 mod decompress;
 mod detect;
@@ -65,6 +71,7 @@ mod record;
 mod source;
 mod time;
 
+pub use batch::{BatchReader, RecordBatch};
 pub use decompress::{Compression, Decompressed, Sniffed};
 pub use error::CaptureError;
 pub use pcapng::MAX_INTERFACES;
