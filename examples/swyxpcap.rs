@@ -71,6 +71,9 @@ const MAX_DEFAULT_THREADS: usize = 4;
 /// still goes in whole: the batch buffer grows for it).
 const BATCH_BYTES: usize = 1024 * 1024;
 
+/// Most packets in one batch (bounds the per-packet table of a batch of tiny packets).
+const BATCH_RECORDS: usize = 16 * 1024;
+
 /// The exit statuses, for `-h` and `--help` alike.
 macro_rules! exit_statuses {
     () => {
@@ -1164,7 +1167,7 @@ impl Batch {
         progress: Option<&Progress>,
     ) -> Result<bool, CaptureError> {
         self.results.clear();
-        let more = reader.fill(&mut self.records, BATCH_BYTES);
+        let more = reader.fill(&mut self.records, BATCH_BYTES, BATCH_RECORDS);
         if let Some(progress) = progress {
             progress.update();
         }

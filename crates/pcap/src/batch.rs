@@ -132,7 +132,7 @@ enum State {
 /// let mut batch = RecordBatch::new();
 /// let mut packets = 0;
 /// loop {
-///     let more = reader.fill(&mut batch, 1 << 20)?;
+///     let more = reader.fill(&mut batch, 1 << 20, 16_384)?;
 ///     packets += batch.records().count();
 ///     if !more {
 ///         break;
@@ -275,8 +275,9 @@ impl<R: Read> BatchReader<R> {
         self.records
     }
 
-    /// Replaces `batch`'s contents with the next records: about `bytes` of the file (at
-    /// least one whole record, if one is left). `Ok(true)` while the file may go on,
+    /// Replaces `batch`'s contents with the next records: about `bytes` of the file, and at
+    /// most `records` packets (at least one whole record, if one is left, whatever the
+    /// limits). `Ok(true)` while the file may go on,
     /// `Ok(false)` at its clean end (the batch holds the last records, or none).
     ///
     /// # Errors
@@ -284,7 +285,12 @@ impl<R: Read> BatchReader<R> {
     /// The errors of [`CaptureReader::next_record`](crate::CaptureReader::next_record), at the
     /// same offsets and record numbers. The batch then holds every packet before the defect;
     /// every later call returns `Ok(false)` with an empty batch.
-    pub fn fill(&mut self, batch: &mut RecordBatch, bytes: usize) -> Result<bool, CaptureError> {
+    pub fn fill(
+        &mut self,
+        batch: &mut RecordBatch,
+        bytes: usize,
+        records: usize,
+    ) -> Result<bool, CaptureError> {
         batch.clear(self.records);
         if self.finished {
             return Ok(false);
@@ -296,7 +302,7 @@ impl<R: Read> BatchReader<R> {
         let base = self.offset;
         let mut at = 0;
         loop {
-            let want = match self.frame_records(batch, &mut at, base, target) {
+            let want = match self.frame_records(batch, &mut at, base, target, records) {
                 Ok(Some(want)) => want,
                 Ok(None) => return Ok(self.end_batch(batch, at, base)),
                 Err(error) => {
@@ -336,17 +342,20 @@ impl<R: Read> BatchReader<R> {
     }
 
     /// Frames and lists the whole records from `at` on. `None` when the batch is full (at
-    /// least `target` bytes framed); else how many bytes from `at` the next record needs.
+    /// least `target` bytes framed, or `most` packets); else how many bytes from `at` the
+    /// next record needs.
     fn frame_records(
         &mut self,
         batch: &mut RecordBatch,
         at: &mut usize,
         base: u64,
         target: usize,
+        most: usize,
     ) -> Result<Option<usize>, CaptureError> {
         let max = self.options.max_block;
         loop {
-            if *at >= target && !batch.records.is_empty() {
+            let full = *at >= target || batch.records.len() >= most;
+            if full && !batch.records.is_empty() {
                 return Ok(None);
             }
             let avail = &batch.data[*at..batch.filled];

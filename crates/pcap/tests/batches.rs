@@ -9,13 +9,20 @@ use std::io::Read;
 use common::*;
 use swyx_pcap::{BatchReader, CaptureError, CaptureReader, ReaderOptions, RecordBatch};
 
-/// Batch sizes from below one record to the whole file.
-const SIZES: [usize; 5] = [1, 40, 100, 4096, 1 << 20];
+/// Batch sizes (bytes, packets) from below one record to the whole file.
+const SIZES: [(usize, usize); 6] = [
+    (1, 1000),
+    (40, 1000),
+    (100, 1000),
+    (4096, 1000),
+    (1 << 20, 1000),
+    (1 << 20, 2),
+];
 
 /// Reads every record in batches of about `bytes`, as [`read_all_from`] does one by one.
 fn read_batches<R: Read>(
     reader: Result<BatchReader<R>, CaptureError>,
-    bytes: usize,
+    (bytes, most): (usize, usize),
 ) -> (Vec<Owned>, Result<(), CaptureError>) {
     let mut reader = match reader {
         Ok(r) => r,
@@ -25,7 +32,8 @@ fn read_batches<R: Read>(
     let mut records = Vec::new();
     let outcome = loop {
         assert!(records.len() < 10_000_000, "reader does not terminate");
-        let result = reader.fill(&mut batch, bytes);
+        let result = reader.fill(&mut batch, bytes, most);
+        assert!(batch.len() <= most.max(1));
         assert_eq!(batch.len(), batch.records().len());
         for r in batch.records() {
             assert_eq!(r.index, records.len() as u64);
@@ -48,7 +56,7 @@ fn read_batches<R: Read>(
     };
     assert_eq!(reader.records_read(), records.len() as u64);
     for _ in 0..3 {
-        assert!(matches!(reader.fill(&mut batch, bytes), Ok(false)));
+        assert!(matches!(reader.fill(&mut batch, bytes, most), Ok(false)));
         assert!(batch.is_empty());
     }
     (records, outcome)
@@ -60,11 +68,11 @@ fn check_same(bytes: &[u8], options: ReaderOptions) {
     let end = end.map_err(|e| format!("{e:?}"));
     for size in SIZES {
         let (records, got_end) = read_batches(BatchReader::with_options(bytes, options), size);
-        assert_eq!(records, expected, "batches of {size}");
+        assert_eq!(records, expected, "batches of {size:?}");
         assert_eq!(
             got_end.map_err(|e| format!("{e:?}")),
             end,
-            "batches of {size}"
+            "batches of {size:?}"
         );
     }
 }
@@ -132,11 +140,11 @@ fn a_failing_source_gives_the_records_before_then_the_same_error() {
         for size in SIZES {
             let (records, got) =
                 read_batches(BatchReader::new(FailAfter { data: &bytes, good }), size);
-            assert_eq!(records, expected, "good {good}, batches of {size}");
+            assert_eq!(records, expected, "good {good}, batches of {size:?}");
             assert_eq!(
                 format!("{got:?}"),
                 format!("{end:?}"),
-                "good {good}, batches of {size}"
+                "good {good}, batches of {size:?}"
             );
         }
     }
