@@ -1,6 +1,7 @@
 //! Reading a capture: `swyx_pcap::CaptureReader` beside plain `pcap_parser::LegacyPcapReader`
-//! iteration over the same in-memory bytes (the baseline a user would otherwise write), and
-//! the reader followed by the classifier, in one group with bytes/s throughput.
+//! iteration over the same in-memory bytes (the baseline a user would otherwise write), the
+//! reader followed by the classifier, and batches for another thread (records copied out of
+//! the streaming reader, against `BatchReader`), in one group with bytes/s throughput.
 //!
 //! ```text
 //! cargo bench --bench reader
@@ -13,10 +14,13 @@ use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError};
 use swyx_testkit::mix::write_mix_capture;
 use swyx_traffic::classify::{Classifier, LinkType};
-use swyx_traffic::pcap::{CaptureReader, Decompressed};
+use swyx_traffic::pcap::{BatchReader, CaptureReader, Decompressed, RecordBatch};
 
 /// Packets in the benchmarked capture (about 9 MB of the SwyxWare mix).
 const PACKETS: u64 = 50_000;
+
+/// Bytes of a batch, as the tool reads them.
+const BATCH: usize = 128 * 1024;
 
 fn reader(c: &mut Criterion) {
     let mut capture = Vec::new();
@@ -88,6 +92,55 @@ fn reader(c: &mut Criterion) {
                 );
             }
             labelled
+        })
+    });
+
+    // Batches of 128 KiB to hand to another thread, as the tool's parallel pipeline makes
+    // them: each record copied out of the streaming reader's buffer into a batch (the
+    // baseline), or the file read straight into the batch.
+    group.bench_function("batches: CaptureReader, records copied", |b| {
+        let mut data = Vec::with_capacity(BATCH + 64 * 1024);
+        let mut ends = Vec::new();
+        b.iter(|| {
+            let mut reader =
+                CaptureReader::new(black_box(capture.as_slice())).expect("valid capture");
+            let mut batches = 0usize;
+            loop {
+                data.clear();
+                ends.clear();
+                let mut more = true;
+                while data.len() < BATCH {
+                    let Some(record) = reader.next_record().expect("valid capture") else {
+                        more = false;
+                        break;
+                    };
+                    data.extend_from_slice(record.data);
+                    ends.push((record.timestamp, record.original_len, data.len()));
+                }
+                batches += usize::from(!ends.is_empty());
+                if !more {
+                    break;
+                }
+            }
+            batches
+        })
+    });
+    group.bench_function("batches: BatchReader", |b| {
+        let mut batch = RecordBatch::new();
+        b.iter(|| {
+            let mut reader =
+                BatchReader::new(black_box(capture.as_slice())).expect("valid capture");
+            let mut batches = 0usize;
+            loop {
+                let more = reader
+                    .fill(&mut batch, BATCH, 16_384)
+                    .expect("valid capture");
+                batches += usize::from(!batch.is_empty());
+                if !more {
+                    break;
+                }
+            }
+            batches
         })
     });
     group.finish();
