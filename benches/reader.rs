@@ -132,9 +132,7 @@ fn reader(c: &mut Criterion) {
                 BatchReader::new(black_box(capture.as_slice())).expect("valid capture");
             let mut batches = 0usize;
             loop {
-                let more = reader
-                    .fill(&mut batch, BATCH, 16_384)
-                    .expect("valid capture");
+                let more = reader.fill(&mut batch, BATCH).expect("valid capture");
                 batches += usize::from(!batch.is_empty());
                 if !more {
                     break;

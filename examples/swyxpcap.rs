@@ -61,7 +61,8 @@ const PROGRESS_THRESHOLD: u64 = 64 * 1024 * 1024;
 /// The progress bar moves every this many packets.
 const PROGRESS_EVERY: u64 = 8192;
 
-/// The reader's buffer: each read of the file fills it.
+/// The buffer of the one-thread reader (`--threads 1`): each read of the file fills it.
+/// Several threads read [`BATCH_BYTES`] at a time instead.
 const READ_BUFFER: usize = 1024 * 1024;
 
 /// Most threads used without `--threads`.
@@ -72,9 +73,6 @@ const MAX_DEFAULT_THREADS: usize = 4;
 /// the second-level cache when it is classified and tracked: on the 1 M mix, batches of 64 to
 /// 256 KiB took about 80 ms (median of 20 runs, round-robin) where 1 MiB took 100 to 125 ms.
 const BATCH_BYTES: usize = 128 * 1024;
-
-/// Most packets in one batch (bounds the per-packet table of a batch of tiny packets).
-const BATCH_RECORDS: usize = 16 * 1024;
 
 /// The exit statuses, for `-h` and `--help` alike.
 macro_rules! exit_statuses {
@@ -758,7 +756,8 @@ fn analyse_file<W: Write>(
         }
     };
     let compression = input.compression();
-    // Reads of 1 MiB: fewer system calls than the default 64 KiB, for a MiB of memory.
+    // One thread reads 1 MiB at a time: fewer system calls than the default 64 KiB, for a MiB
+    // of memory.
     let options = ReaderOptions {
         initial_buffer: READ_BUFFER,
         ..ReaderOptions::default()
@@ -984,7 +983,8 @@ fn classify_record<'a>(
 /// reads; batches come back here
 /// numbered, and are tracked in file order. When the next batch is not ready, this thread
 /// reads and classifies one itself rather than wait, so that the stages share the cores
-/// whichever is slower. At most two batches per thread are in flight, so memory stays
+/// whichever is slower. At most two batches per thread are in flight, each of about
+/// [`BATCH_BYTES`] (or one larger record, given back at its next fill), so memory stays
 /// bounded. Returns the error that stopped the reading, if any.
 fn read_parallel<R: Read + Send>(
     reader: &mut BatchReader<R>,
@@ -1169,7 +1169,7 @@ impl Batch {
         progress: Option<&Progress>,
     ) -> Result<bool, CaptureError> {
         self.results.clear();
-        let more = reader.fill(&mut self.records, BATCH_BYTES, BATCH_RECORDS);
+        let more = reader.fill(&mut self.records, BATCH_BYTES);
         if let Some(progress) = progress {
             progress.update();
         }

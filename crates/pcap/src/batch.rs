@@ -93,6 +93,14 @@ impl RecordBatch {
         self.filled = end;
     }
 
+    /// Gives back the memory of a batch grown past four times `target` for a large record.
+    fn shrink(&mut self, target: usize) {
+        if self.data.len() > 4 * target {
+            self.data.truncate(target);
+            self.data.shrink_to(target);
+        }
+    }
+
     /// Makes room for `len` bytes in all.
     fn reserve(&mut self, len: usize) {
         if self.data.len() < len {
@@ -113,9 +121,10 @@ enum State {
 /// but each batch's bytes are read into the batch itself, so a batch can be filled on one
 /// thread and used on another without copying its records one by one.
 ///
-/// Memory is bounded by the batches the caller keeps, each about the size it asks for (or one
-/// record, up to [`ReaderOptions::max_block`], where a record is larger), and by one partial
-/// record carried from a batch to the next.
+/// Memory is bounded by the batches the caller keeps: each holds about the bytes it asks for
+/// (at most [`ReaderOptions::max_block`]), or one record up to that size where a record is
+/// larger, and so at most one packet per 16 bytes; blocks that hold no packet are dropped as
+/// they are framed. A batch grown for a large record shrinks back at its next fill.
 ///
 /// ```
 /// use swyx_pcap::{BatchReader, RecordBatch};
@@ -132,7 +141,7 @@ enum State {
 /// let mut batch = RecordBatch::new();
 /// let mut packets = 0;
 /// loop {
-///     let more = reader.fill(&mut batch, 1 << 20, 16_384)?;
+///     let more = reader.fill(&mut batch, 1 << 20)?;
 ///     packets += batch.records().count();
 ///     if !more {
 ///         break;
@@ -265,7 +274,8 @@ impl<R: Read> BatchReader<R> {
         self.format
     }
 
-    /// File offset of the end of the last record handed out, for progress reporting.
+    /// File offset of the bytes framed so far (the end of the last batch's last record, or of
+    /// the blocks without packets after it), for progress reporting.
     pub fn bytes_consumed(&self) -> u64 {
         self.offset
     }
@@ -275,52 +285,57 @@ impl<R: Read> BatchReader<R> {
         self.records
     }
 
-    /// Replaces `batch`'s contents with the next records: about `bytes` of the file, and at
-    /// most `records` packets (at least one whole record, if one is left, whatever the
-    /// limits). `Ok(true)` while the file may go on,
-    /// `Ok(false)` at its clean end (the batch holds the last records, or none).
+    /// Replaces `batch`'s contents with the next records: about `bytes` of the file (at least
+    /// one whole record, if one is left; `bytes` is taken between 32 and
+    /// [`ReaderOptions::max_block`], and the batch's buffer is that large before the first
+    /// read). `Ok(true)` while the file may go on, `Ok(false)` at its clean end (the batch
+    /// holds the last records, or none).
     ///
     /// # Errors
     ///
     /// The errors of [`CaptureReader::next_record`](crate::CaptureReader::next_record), at the
     /// same offsets and record numbers. The batch then holds every packet before the defect;
     /// every later call returns `Ok(false)` with an empty batch.
-    pub fn fill(
-        &mut self,
-        batch: &mut RecordBatch,
-        bytes: usize,
-        records: usize,
-    ) -> Result<bool, CaptureError> {
+    pub fn fill(&mut self, batch: &mut RecordBatch, bytes: usize) -> Result<bool, CaptureError> {
+        let target = bytes.clamp(MIN_BUFFER, self.options.max_block.max(MIN_BUFFER));
         batch.clear(self.records);
+        batch.shrink(target);
         if self.finished {
             return Ok(false);
         }
-        let target = bytes.max(MIN_BUFFER);
         batch.append(&self.carry);
         self.carry.clear();
         // Start of the bytes not yet framed; the file offset of `batch.data[0]` is `base`.
-        let base = self.offset;
+        let mut base = self.offset;
         let mut at = 0;
         loop {
-            let want = match self.frame_records(batch, &mut at, base, target, records) {
+            let want = match self.frame_records(batch, &mut at, base, target) {
                 Ok(Some(want)) => want,
                 Ok(None) => return Ok(self.end_batch(batch, at, base)),
                 Err(error) => {
-                    self.finish(base + at as u64);
+                    self.finish(batch, at, base);
                     return Err(error);
                 }
             };
             let have = batch.filled - at;
             if let Some((offset, error)) = self.failed.take() {
-                self.finish(base + at as u64);
+                self.finish(batch, at, base);
                 return Err(io_error(offset, self.records, error));
             }
             if self.exhausted {
-                self.finish(base + at as u64);
+                self.finish(batch, at, base);
                 if have == 0 {
                     return Ok(false);
                 }
                 return Err(truncated(base + at as u64, self.records, want, have));
+            }
+            // Blocks without packets framed so far are of no use to the caller: dropped, so
+            // that a long run of them cannot grow the batch.
+            if batch.records.is_empty() && at > 0 {
+                batch.data.copy_within(at..batch.filled, 0);
+                batch.filled -= at;
+                base += at as u64;
+                at = 0;
             }
             // Read up to the target size, or as far as the next record needs.
             let end = target.max(at + want);
@@ -342,20 +357,17 @@ impl<R: Read> BatchReader<R> {
     }
 
     /// Frames and lists the whole records from `at` on. `None` when the batch is full (at
-    /// least `target` bytes framed, or `most` packets); else how many bytes from `at` the
-    /// next record needs.
+    /// least `target` bytes framed); else how many bytes from `at` the next record needs.
     fn frame_records(
         &mut self,
         batch: &mut RecordBatch,
         at: &mut usize,
         base: u64,
         target: usize,
-        most: usize,
     ) -> Result<Option<usize>, CaptureError> {
         let max = self.options.max_block;
         loop {
-            let full = *at >= target || batch.records.len() >= most;
-            if full && !batch.records.is_empty() {
+            if *at >= target && !batch.records.is_empty() {
                 return Ok(None);
             }
             let avail = &batch.data[*at..batch.filled];
@@ -412,8 +424,11 @@ impl<R: Read> BatchReader<R> {
         true
     }
 
-    fn finish(&mut self, offset: u64) {
-        self.offset = offset;
+    /// Ends the reading after the records framed up to `at` (the bytes after them, a record
+    /// cut short or damaged, are not the batch's).
+    fn finish(&mut self, batch: &mut RecordBatch, at: usize, base: u64) {
+        batch.filled = at;
+        self.offset = base + at as u64;
         self.finished = true;
         self.carry = Vec::new();
     }

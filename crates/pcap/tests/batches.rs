@@ -9,20 +9,14 @@ use std::io::Read;
 use common::*;
 use swyx_pcap::{BatchReader, CaptureError, CaptureReader, ReaderOptions, RecordBatch};
 
-/// Batch sizes (bytes, packets) from below one record to the whole file.
-const SIZES: [(usize, usize); 6] = [
-    (1, 1000),
-    (40, 1000),
-    (100, 1000),
-    (4096, 1000),
-    (1 << 20, 1000),
-    (1 << 20, 2),
-];
+/// Batch sizes from below one record to the whole file.
+const SIZES: [usize; 5] = [1, 40, 100, 4096, 1 << 20];
 
 /// Reads every record in batches of about `bytes`, as [`read_all_from`] does one by one.
 fn read_batches<R: Read>(
     reader: Result<BatchReader<R>, CaptureError>,
-    (bytes, most): (usize, usize),
+    bytes: usize,
+    max_block: usize,
 ) -> (Vec<Owned>, Result<(), CaptureError>) {
     let mut reader = match reader {
         Ok(r) => r,
@@ -32,8 +26,9 @@ fn read_batches<R: Read>(
     let mut records = Vec::new();
     let outcome = loop {
         assert!(records.len() < 10_000_000, "reader does not terminate");
-        let result = reader.fill(&mut batch, bytes, most);
-        assert!(batch.len() <= most.max(1));
+        let result = reader.fill(&mut batch, bytes);
+        // About `bytes` (at least 32), and one more record or block at most.
+        assert!(batch.bytes().len() <= bytes.max(32) + max_block);
         assert_eq!(batch.len(), batch.records().len());
         for r in batch.records() {
             assert_eq!(r.index, records.len() as u64);
@@ -56,7 +51,7 @@ fn read_batches<R: Read>(
     };
     assert_eq!(reader.records_read(), records.len() as u64);
     for _ in 0..3 {
-        assert!(matches!(reader.fill(&mut batch, bytes, most), Ok(false)));
+        assert!(matches!(reader.fill(&mut batch, bytes), Ok(false)));
         assert!(batch.is_empty());
     }
     (records, outcome)
@@ -67,12 +62,16 @@ fn check_same(bytes: &[u8], options: ReaderOptions) {
     let (expected, end) = read_all_with(bytes, options);
     let end = end.map_err(|e| format!("{e:?}"));
     for size in SIZES {
-        let (records, got_end) = read_batches(BatchReader::with_options(bytes, options), size);
-        assert_eq!(records, expected, "batches of {size:?}");
+        let (records, got_end) = read_batches(
+            BatchReader::with_options(bytes, options),
+            size,
+            options.max_block,
+        );
+        assert_eq!(records, expected, "batches of {size}");
         assert_eq!(
             got_end.map_err(|e| format!("{e:?}")),
             end,
-            "batches of {size:?}"
+            "batches of {size}"
         );
     }
 }
@@ -88,6 +87,21 @@ fn pcap_sample(big_endian: bool, nanosecond: bool) -> Vec<u8> {
         );
     }
     w.bytes
+}
+
+/// A "modified" pcap (24-byte record headers) of three records.
+fn modified_sample() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for v in [0xa1b2_cd34u32, 0x0004_0002, 0, 0, 65_535, 1] {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    for (i, len) in [3u32, 0, 17].into_iter().enumerate() {
+        for v in [5 + i as u32, 6, len, len + 1, 2, 0] {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        bytes.extend_from_slice(&payload(i as u8, len as usize));
+    }
+    bytes
 }
 
 fn pcapng_sample() -> Vec<u8> {
@@ -111,11 +125,86 @@ fn whole_captures_read_alike() {
         check_same(&pcap_sample(big, nano), ReaderOptions::default());
     }
     check_same(&pcapng_sample(), ReaderOptions::default());
+    check_same(&modified_sample(), ReaderOptions::default());
+}
+
+/// Hands out a few bytes at a time, and is interrupted every third call.
+struct Trickle<'a> {
+    data: &'a [u8],
+    calls: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 3 == 0 {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        let n = buf.len().min(self.data.len()).min(1 + self.calls % 7);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn short_and_interrupted_reads_read_alike() {
+    for bytes in [pcap_sample(true, false), pcapng_sample(), modified_sample()] {
+        let (expected, end) = read_all_with(&bytes, ReaderOptions::default());
+        for size in SIZES {
+            let reader = BatchReader::new(Trickle {
+                data: &bytes,
+                calls: 0,
+            });
+            let (records, got) = read_batches(reader, size, 1 << 24);
+            assert_eq!(records, expected, "batches of {size}");
+            assert_eq!(format!("{got:?}"), format!("{end:?}"), "batches of {size}");
+        }
+    }
+}
+
+#[test]
+fn blocks_without_packets_do_not_grow_a_batch() {
+    let mut w = PcapngWriter::new();
+    w.shb(false);
+    w.idb(1, 0, None, None);
+    for _ in 0..2000 {
+        w.other(0x0BAD, &[0; 1000]);
+    }
+    w.epb(0, 1, 60, &payload(1, 60));
+    let mut reader = BatchReader::new(&w.bytes[..]).expect("a capture");
+    let mut batch = RecordBatch::new();
+    let more = reader.fill(&mut batch, 4096).expect("a capture");
+    assert_eq!(batch.len(), 1);
+    assert!(
+        batch.bytes().len() <= 4096 + 1024,
+        "{}",
+        batch.bytes().len()
+    );
+    assert!(!more || reader.fill(&mut batch, 4096).is_ok_and(|more| !more));
+    check_same(&w.bytes, ReaderOptions::default());
+}
+
+#[test]
+fn a_huge_batch_size_is_taken_as_the_largest_record() {
+    let bytes = pcap_sample(false, false);
+    let options = ReaderOptions {
+        initial_buffer: 64,
+        max_block: 1 << 16,
+    };
+    let mut reader = BatchReader::with_options(&bytes[..], options).expect("a capture");
+    let mut batch = RecordBatch::new();
+    assert!(!reader.fill(&mut batch, usize::MAX).expect("a capture"));
+    assert_eq!(batch.len(), 7);
 }
 
 #[test]
 fn captures_cut_at_every_offset_read_alike() {
-    for bytes in [pcap_sample(false, false), pcapng_sample()] {
+    for bytes in [
+        pcap_sample(false, false),
+        pcapng_sample(),
+        modified_sample(),
+    ] {
         for cut in 0..=bytes.len() {
             check_same(&bytes[..cut], ReaderOptions::default());
         }
@@ -138,13 +227,16 @@ fn a_failing_source_gives_the_records_before_then_the_same_error() {
     for good in (0..bytes.len()).step_by(7) {
         let (expected, end) = read_all_from(CaptureReader::new(FailAfter { data: &bytes, good }));
         for size in SIZES {
-            let (records, got) =
-                read_batches(BatchReader::new(FailAfter { data: &bytes, good }), size);
-            assert_eq!(records, expected, "good {good}, batches of {size:?}");
+            let (records, got) = read_batches(
+                BatchReader::new(FailAfter { data: &bytes, good }),
+                size,
+                1 << 24,
+            );
+            assert_eq!(records, expected, "good {good}, batches of {size}");
             assert_eq!(
                 format!("{got:?}"),
                 format!("{end:?}"),
-                "good {good}, batches of {size:?}"
+                "good {good}, batches of {size}"
             );
         }
     }
