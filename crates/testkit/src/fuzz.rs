@@ -34,7 +34,7 @@ use swyx_classify::{
     LinkType, Matrix, OwnedPortTable, Packet, PayloadCheck, PortRange, Reason, Role, Side,
     Transport, BROAD_RANGE_WIDTH,
 };
-use swyx_pcap::{CaptureError, CaptureReader, ReaderOptions};
+use swyx_pcap::{BatchReader, CaptureError, CaptureReader, ReaderOptions, RecordBatch};
 
 /// The link types [`classify_frame`] chooses from: its first input byte modulo 8 is an index
 /// into this array.
@@ -668,7 +668,9 @@ pub fn classify_structured(data: &[u8]) {
 /// Checked: records are numbered from 0 and each one consumes bytes of the file; the loop
 /// ends (at most `data.len() + 16` records); an error names a record number equal to the
 /// records delivered and an offset within the file; a finished reader stays finished; every
-/// classification has the properties of [`classify_frame`] (but truncation).
+/// classification has the properties of [`classify_frame`] (but truncation); the batch
+/// reader, in batches of 1 to 4,096 bytes (chosen by the input's last byte), hands out the
+/// same records and the same error.
 pub fn pcap_stream(data: &[u8]) {
     let options = ReaderOptions {
         initial_buffer: 64,
@@ -687,6 +689,8 @@ pub fn pcap_stream(data: &[u8]) {
     };
     let mut delivered: u64 = 0;
     let mut consumed = reader.bytes_consumed();
+    let mut seen = Vec::new();
+    let mut end = None;
     loop {
         assert!(
             delivered <= data.len() as u64 + 16,
@@ -697,6 +701,7 @@ pub fn pcap_stream(data: &[u8]) {
         match reader.next_record() {
             Ok(Some(record)) => {
                 assert_eq!(record.index, delivered, "record numbering");
+                seen.push(owned(&record));
                 assert!(
                     record.data.len() <= options.max_block,
                     "a record above max_block"
@@ -709,6 +714,7 @@ pub fn pcap_stream(data: &[u8]) {
             Ok(None) => break,
             Err(error) => {
                 check_capture_error(&error, data.len(), delivered);
+                end = Some(format!("{error:?}"));
                 break;
             }
         }
@@ -732,6 +738,36 @@ pub fn pcap_stream(data: &[u8]) {
             "a finished reader must stay finished"
         );
     }
+    // The batch reader hands out the same records and the same error, whatever its batches.
+    let size = [1, 40, 100, 4096][usize::from(data.last().copied().unwrap_or(0) % 4)];
+    let mut batches = BatchReader::with_options(data, options).expect("opened above");
+    let mut batch = RecordBatch::new();
+    let mut got = Vec::new();
+    let got_end = loop {
+        let result = batches.fill(&mut batch, size);
+        got.extend(batch.records().map(|record| owned(&record)));
+        match result {
+            Ok(true) => assert!(!batch.is_empty(), "a batch that goes on holds a record"),
+            Ok(false) => break None,
+            Err(error) => break Some(format!("{error:?}")),
+        }
+    };
+    assert!(got == seen, "the batch reader's records differ");
+    assert_eq!(got_end, end, "the batch reader's end differs");
+}
+
+/// A record's fields and bytes, for comparisons.
+type OwnedRecord = (u64, Option<swyx_pcap::Timestamp>, u32, u32, u32, Vec<u8>);
+
+fn owned(record: &swyx_pcap::Record<'_>) -> OwnedRecord {
+    (
+        record.index,
+        record.timestamp,
+        record.link_type,
+        record.interface,
+        record.original_len,
+        record.data.to_vec(),
+    )
 }
 
 /// The documented facts of a capture error.
