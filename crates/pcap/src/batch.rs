@@ -186,20 +186,7 @@ impl<R: Read> BatchReader<R> {
     ///
     /// As [`CaptureReader::with_options`](crate::CaptureReader::with_options).
     pub fn with_options(mut reader: R, options: ReaderOptions) -> Result<Self, CaptureError> {
-        let mut magic = [0u8; MAGIC_LEN];
-        let got = read_full(&mut reader, &mut magic).map_err(|(n, e)| io_error(n as u64, 0, e))?;
-        if got == 0 {
-            return Err(CaptureError::Empty);
-        }
-        if got < magic.len() && !detect::is_magic_prefix(&magic[..got]) {
-            return Err(CaptureError::BadMagic {
-                offset: 0,
-                found: magic,
-            });
-        }
-        if got < magic.len() {
-            return Err(truncated(0, 0, magic.len(), got));
-        }
+        let magic = detect::read_magic(&mut reader)?;
         let (state, carry, offset) = match detect::detect(magic) {
             Some(Detected::Pcap {
                 order,
@@ -480,21 +467,7 @@ fn read_section_header<R: Read>(
     magic: [u8; MAGIC_LEN],
     max: usize,
 ) -> Result<Vec<u8>, CaptureError> {
-    let mut shb = magic.to_vec();
-    let length_prefix = pcapng::SHB_LENGTH_PREFIX;
-    read_exact_or_eof(reader, length_prefix - MAGIC_LEN, &mut shb)
-        .map_err(|(n, e)| io_error((MAGIC_LEN + n) as u64, 0, e))?;
-    let info = match pcapng::frame(&shb, ByteOrder::Little, max) {
-        Ok(Frame::Block(info)) => info,
-        Ok(Frame::Need(_)) => return Err(truncated(0, 0, length_prefix, shb.len())),
-        Err(e) => return Err(frame_error(e, 0, 0, max)),
-    };
-    read_exact_or_eof(reader, info.len - shb.len(), &mut shb)
-        .map_err(|(n, e)| io_error((length_prefix + n) as u64, 0, e))?;
-    if shb.len() < info.len {
-        return Err(truncated(0, 0, info.len, shb.len()));
-    }
-    pcapng::check_trailer(&shb, &info).map_err(|e| frame_error(e, 0, 0, max))?;
+    let (shb, info) = pcapng::read_first_section(reader, magic, max)?;
     let parsed = match info.order {
         ByteOrder::Little => parse_block_le(&shb),
         ByteOrder::Big => parse_block_be(&shb),

@@ -1,9 +1,13 @@
 //! Telling the container format from the first four bytes of a file: legacy pcap or pcapng,
 //! and for legacy pcap the byte order, the timestamp resolution and the record header size.
 
+use std::io::Read;
+
 use crate::byte_order::ByteOrder;
+use crate::error::{io_error, truncated, CaptureError};
 use crate::legacy;
 use crate::pcapng::SHB_TYPE;
+use crate::source::read_full;
 
 /// Bytes of the magic number at the start of every capture file.
 pub(crate) const MAGIC_LEN: usize = 4;
@@ -43,6 +47,27 @@ pub(crate) enum Detected {
     /// pcapng: the magic is the type of the first Section Header Block, which states the byte
     /// order itself.
     PcapNg,
+}
+
+/// Reads a file's magic number: [`CaptureError::Empty`] for no byte at all,
+/// [`CaptureError::BadMagic`] for bytes no magic number starts with, else
+/// [`CaptureError::Truncated`] for fewer than four.
+pub(crate) fn read_magic<R: Read>(reader: &mut R) -> Result<[u8; MAGIC_LEN], CaptureError> {
+    let mut magic = [0u8; MAGIC_LEN];
+    let got = read_full(reader, &mut magic).map_err(|(n, e)| io_error(n as u64, 0, e))?;
+    if got == 0 {
+        return Err(CaptureError::Empty);
+    }
+    if got < magic.len() && !is_magic_prefix(&magic[..got]) {
+        return Err(CaptureError::BadMagic {
+            offset: 0,
+            found: magic,
+        });
+    }
+    if got < magic.len() {
+        return Err(truncated(0, 0, magic.len(), got));
+    }
+    Ok(magic)
 }
 
 /// The format announced by the first four bytes of a file, if any.

@@ -4,10 +4,15 @@
 //! Every block is `block_type`, `block_total_length`, a body, and `block_total_length` again,
 //! each `u32` in the byte order of the section, which its Section Header Block states.
 
+use std::io::Read;
+
 use pcap_parser::pcapng::{Block, InterfaceDescriptionBlock, OptionCode};
 
 use crate::byte_order::ByteOrder;
+use crate::detect::MAGIC_LEN;
+use crate::error::{frame_error, io_error, truncated, CaptureError};
 use crate::framing::{BlockInfo, Found, Frame, FrameError, Step};
+use crate::source::read_exact_or_eof;
 use crate::time::Resolution;
 
 /// Most interfaces one pcapng section may declare; more is reported as corrupt, so that the
@@ -141,6 +146,31 @@ pub(crate) fn check_trailer(block: &[u8], info: &BlockInfo) -> Result<(), FrameE
             "the block trailer length differs from the header length",
         ))
     }
+}
+
+/// Reads the rest of the first Section Header Block of a file whose magic number (the
+/// block's type) was read as `magic`, and checks its framing and trailer: the block's bytes
+/// and framing.
+pub(crate) fn read_first_section<R: Read>(
+    reader: &mut R,
+    magic: [u8; MAGIC_LEN],
+    max: usize,
+) -> Result<(Vec<u8>, BlockInfo), CaptureError> {
+    let mut shb = magic.to_vec();
+    read_exact_or_eof(reader, SHB_LENGTH_PREFIX - MAGIC_LEN, &mut shb)
+        .map_err(|(n, e)| io_error((MAGIC_LEN + n) as u64, 0, e))?;
+    let info = match frame(&shb, ByteOrder::Little, max) {
+        Ok(Frame::Block(info)) => info,
+        Ok(Frame::Need(_)) => return Err(truncated(0, 0, SHB_LENGTH_PREFIX, shb.len())),
+        Err(e) => return Err(frame_error(e, 0, 0, max)),
+    };
+    read_exact_or_eof(reader, info.len - shb.len(), &mut shb)
+        .map_err(|(n, e)| io_error((SHB_LENGTH_PREFIX + n) as u64, 0, e))?;
+    if shb.len() < info.len {
+        return Err(truncated(0, 0, info.len, shb.len()));
+    }
+    check_trailer(&shb, &info).map_err(|e| frame_error(e, 0, 0, max))?;
+    Ok((shb, info))
 }
 
 /// What pcap-parser's complaint about a whole buffered block of this type means.

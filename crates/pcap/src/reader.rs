@@ -14,7 +14,7 @@ use crate::framing::{BlockInfo, Found, Frame, Step};
 use crate::legacy::{self, BufferedRecord, FileHeader};
 use crate::pcapng::{self, Section};
 use crate::record::{Format, Record};
-use crate::source::{read_exact_or_eof, read_full, ErrorSlot, Source};
+use crate::source::{read_exact_or_eof, ErrorSlot, Source};
 
 /// Smallest buffer the reader works with, whatever [`ReaderOptions::initial_buffer`] says.
 pub const MIN_BUFFER: usize = 32;
@@ -151,20 +151,7 @@ impl<R: Read> CaptureReader<R> {
                 .clamp(MIN_BUFFER, options.max_block.max(MIN_BUFFER)),
             max_block: options.max_block,
         };
-        let mut magic = [0u8; MAGIC_LEN];
-        let got = read_full(&mut reader, &mut magic).map_err(|(n, e)| io_error(n as u64, 0, e))?;
-        if got == 0 {
-            return Err(CaptureError::Empty);
-        }
-        if got < magic.len() && !detect::is_magic_prefix(&magic[..got]) {
-            return Err(CaptureError::BadMagic {
-                offset: 0,
-                found: magic,
-            });
-        }
-        if got < magic.len() {
-            return Err(truncated(0, 0, magic.len(), got));
-        }
+        let magic = detect::read_magic(&mut reader)?;
         match detect::detect(magic) {
             Some(Detected::Pcap {
                 order,
@@ -234,22 +221,7 @@ impl<R: Read> CaptureReader<R> {
         magic: [u8; MAGIC_LEN],
         options: ReaderOptions,
     ) -> Result<Self, CaptureError> {
-        let mut prefix = magic.to_vec();
-        let length_prefix = pcapng::SHB_LENGTH_PREFIX;
-        read_exact_or_eof(&mut reader, length_prefix - MAGIC_LEN, &mut prefix)
-            .map_err(|(n, e)| io_error((MAGIC_LEN + n) as u64, 0, e))?;
-        let info = match pcapng::frame(&prefix, ByteOrder::Little, options.max_block) {
-            Ok(Frame::Block(info)) => info,
-            Ok(Frame::Need(_)) => return Err(truncated(0, 0, length_prefix, prefix.len())),
-            Err(e) => return Err(frame_error(e, 0, 0, options.max_block)),
-        };
-        read_exact_or_eof(&mut reader, info.len - prefix.len(), &mut prefix)
-            .map_err(|(n, e)| io_error((length_prefix + n) as u64, 0, e))?;
-        if prefix.len() < info.len {
-            return Err(truncated(0, 0, info.len, prefix.len()));
-        }
-        pcapng::check_trailer(&prefix, &info)
-            .map_err(|e| frame_error(e, 0, 0, options.max_block))?;
+        let (prefix, info) = pcapng::read_first_section(&mut reader, magic, options.max_block)?;
         let capacity = grown_capacity(options, options.initial_buffer, info.len);
         let errors = ErrorSlot::default();
         let source = Source::new(prefix, reader, errors.clone());

@@ -34,14 +34,7 @@ fn read_batches<R: Read>(
             assert_eq!(r.index, records.len() as u64);
             let inside = batch.bytes().as_ptr_range();
             assert!(inside.contains(&r.data.as_ptr()) || r.data.is_empty());
-            records.push(Owned::new(
-                r.index,
-                r.timestamp,
-                r.link_type,
-                r.interface,
-                r.original_len,
-                r.data,
-            ));
+            records.push(Owned::of(&r));
         }
         match result {
             Ok(true) => assert!(!batch.is_empty(), "a batch that goes on holds a record"),
@@ -242,19 +235,6 @@ fn a_failing_source_gives_the_records_before_then_the_same_error() {
     }
 }
 
-/// Tiny deterministic generator, so the test needs no extra crates.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-}
-
 #[test]
 fn damaged_captures_read_alike() {
     let mut rng = Lcg(0x4241_5443_4845);
@@ -265,18 +245,7 @@ fn damaged_captures_read_alike() {
     ];
     for round in 0..1500 {
         let mut bytes = samples[round % samples.len()].clone();
-        for _ in 0..1 + rng.next() % 4 {
-            let at = (rng.next() as usize) % bytes.len();
-            bytes[at] = match rng.next() % 4 {
-                0 => 0xFF,
-                1 => 0,
-                _ => rng.next() as u8,
-            };
-        }
-        if rng.next() % 4 == 0 {
-            let cut = (rng.next() as usize) % bytes.len();
-            bytes.truncate(cut);
-        }
+        rng.damage(&mut bytes);
         let options = ReaderOptions {
             initial_buffer: 64,
             max_block: [64, 256, 1 << 20][(rng.next() % 3) as usize],

@@ -551,19 +551,6 @@ fn errors_read_as_sentences() {
     assert!(e.to_string().contains("47 45 54 20"));
 }
 
-/// Tiny deterministic generator, so the test needs no extra crates.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-}
-
 #[test]
 fn mutated_captures_never_panic_or_hang() {
     let mut rng = Lcg(0x5157_5741_5245);
@@ -572,18 +559,7 @@ fn mutated_captures_never_panic_or_hang() {
     for round in 0..3000 {
         let base = if round % 2 == 0 { &pcap } else { &pcapng };
         let mut bytes = base.clone();
-        for _ in 0..1 + rng.next() % 4 {
-            let at = (rng.next() as usize) % bytes.len();
-            bytes[at] = match rng.next() % 4 {
-                0 => 0xFF,
-                1 => 0,
-                _ => rng.next() as u8,
-            };
-        }
-        if rng.next() % 4 == 0 {
-            let cut = (rng.next() as usize) % bytes.len();
-            bytes.truncate(cut);
-        }
+        rng.damage(&mut bytes);
         let initial_buffer = [1, 32, 64, 4096][(rng.next() % 4) as usize];
         let options = ReaderOptions {
             initial_buffer,

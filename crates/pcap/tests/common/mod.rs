@@ -4,7 +4,7 @@
 
 use std::io::{self, Read};
 
-use swyx_pcap::{CaptureError, CaptureReader, ReaderOptions, Timestamp};
+use swyx_pcap::{CaptureError, CaptureReader, ReaderOptions, Record, Timestamp};
 pub use swyx_testkit::capture::{PcapWriter, PcapngWriter};
 
 /// A record copied out of the reader, for comparisons.
@@ -38,6 +38,49 @@ impl Owned {
     }
 }
 
+impl Owned {
+    /// A copy of `record`.
+    pub fn of(record: &Record<'_>) -> Self {
+        Owned::new(
+            record.index,
+            record.timestamp,
+            record.link_type,
+            record.interface,
+            record.original_len,
+            record.data,
+        )
+    }
+}
+
+/// Tiny deterministic generator, so the tests need no extra crates.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    /// Overwrites one to four bytes of `bytes`, and one time in four cuts it short.
+    pub fn damage(&mut self, bytes: &mut Vec<u8>) {
+        for _ in 0..1 + self.next() % 4 {
+            let at = (self.next() as usize) % bytes.len();
+            bytes[at] = match self.next() % 4 {
+                0 => 0xFF,
+                1 => 0,
+                _ => self.next() as u8,
+            };
+        }
+        if self.next() % 4 == 0 {
+            let cut = (self.next() as usize) % bytes.len();
+            bytes.truncate(cut);
+        }
+    }
+}
+
 /// Reads every record, returning them and how reading ended (`Ok` for a clean end).
 ///
 /// Also checks that a finished reader stays finished and that no call loops forever.
@@ -54,14 +97,7 @@ pub fn read_all_from<R: Read>(
         match reader.next_record() {
             Ok(Some(r)) => {
                 assert_eq!(r.index, records.len() as u64);
-                records.push(Owned::new(
-                    r.index,
-                    r.timestamp,
-                    r.link_type,
-                    r.interface,
-                    r.original_len,
-                    r.data,
-                ));
+                records.push(Owned::of(&r));
             }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
