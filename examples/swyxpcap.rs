@@ -30,7 +30,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -1124,8 +1123,8 @@ struct Classified {
 
 /// A [`Fragment`] with its addresses as ranges of the batch's bytes.
 struct FragmentAt {
-    src_addr: Range<usize>,
-    dst_addr: Range<usize>,
+    src_addr: Span,
+    dst_addr: Span,
     protocol: u8,
     id: u32,
     offset: u32,
@@ -1136,20 +1135,40 @@ struct PacketAt {
     transport: Transport,
     src_port: u16,
     dst_port: u16,
-    payload: Range<usize>,
+    payload: Span,
     payload_len: u32,
-    src_addr: Range<usize>,
-    dst_addr: Range<usize>,
+    src_addr: Span,
+    dst_addr: Span,
     tcp_flags: u8,
 }
 
-/// Where `part` lies in `data` (empty when it is not inside, as for an empty static slice).
-fn range_in(data: &[u8], part: &[u8]) -> Range<usize> {
-    let start = (part.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
-    if part.is_empty() || start > data.len() || data.len() - start < part.len() {
-        0..0
-    } else {
-        start..start + part.len()
+/// Where a part of a batch's bytes lies in them: half the size of a `Range<usize>`, so that a
+/// batch's table of classifications, written by a worker and read by the flow stage, is
+/// smaller (a batch holds at most 4 GiB).
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    /// Where `part` lies in `data` (empty when it is not inside, as for an empty static
+    /// slice).
+    fn of(data: &[u8], part: &[u8]) -> Span {
+        let start = (part.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+        match (u32::try_from(start), u32::try_from(part.len())) {
+            (Ok(s), Ok(len)) if !part.is_empty() && start + part.len() <= data.len() => {
+                Span { start: s, len }
+            }
+            _ => Span { start: 0, len: 0 },
+        }
+    }
+
+    /// The part of `data` it names.
+    fn get(self, data: &[u8]) -> &[u8] {
+        let start = self.start as usize;
+        data.get(start..start + self.len as usize)
+            .unwrap_or_default()
     }
 }
 
@@ -1183,8 +1202,8 @@ impl Batch {
             let data = record.data;
             let result = classify_record(classifier, record.link_type, data);
             let fragment = fragment_record(record.link_type, data, &result).map(|f| FragmentAt {
-                src_addr: range_in(all, f.src_addr),
-                dst_addr: range_in(all, f.dst_addr),
+                src_addr: Span::of(all, f.src_addr),
+                dst_addr: Span::of(all, f.dst_addr),
                 protocol: f.protocol,
                 id: f.id,
                 offset: f.offset,
@@ -1199,10 +1218,10 @@ impl Batch {
                     transport: p.transport,
                     src_port: p.src_port,
                     dst_port: p.dst_port,
-                    payload: range_in(all, p.payload),
+                    payload: Span::of(all, p.payload),
                     payload_len: p.payload_len,
-                    src_addr: range_in(all, p.src_addr),
-                    dst_addr: range_in(all, p.dst_addr),
+                    src_addr: Span::of(all, p.src_addr),
+                    dst_addr: Span::of(all, p.dst_addr),
                     tcp_flags: p.tcp_flags,
                 }),
             });
@@ -1215,25 +1234,16 @@ impl Batch {
         for (record, result) in self.records.records().zip(&self.results) {
             let classification = Classification {
                 packet: result.packet.as_ref().map(|p| {
-                    Packet::new(
-                        p.transport,
-                        p.src_port,
-                        p.dst_port,
-                        &data[p.payload.clone()],
-                    )
-                    .with_payload_len(p.payload_len)
-                    .with_addresses(&data[p.src_addr.clone()], &data[p.dst_addr.clone()])
-                    .with_tcp_flags(p.tcp_flags)
+                    Packet::new(p.transport, p.src_port, p.dst_port, p.payload.get(data))
+                        .with_payload_len(p.payload_len)
+                        .with_addresses(p.src_addr.get(data), p.dst_addr.get(data))
+                        .with_tcp_flags(p.tcp_flags)
                 }),
                 outcome: result.outcome,
             };
             let fragment = result.fragment.as_ref().map(|f| {
-                Fragment::new(
-                    &data[f.src_addr.clone()],
-                    &data[f.dst_addr.clone()],
-                    f.protocol,
-                )
-                .with_position(f.id, f.offset, f.more)
+                Fragment::new(f.src_addr.get(data), f.dst_addr.get(data), f.protocol)
+                    .with_position(f.id, f.offset, f.more)
             });
             tracker.push_fragment(
                 record.index,
