@@ -10,10 +10,10 @@ use pcap_parser::pcapng::{parse_block_be, parse_block_le, Block};
 use crate::byte_order::ByteOrder;
 use crate::detect::{self, Detected, MAGIC_LEN};
 use crate::error::{corrupt, frame_error, io_error, truncated, CaptureError};
-use crate::framing::{BlockInfo, Frame, FrameError, Step};
+use crate::framing::{Frame, Step};
 use crate::legacy::{self, FileHeader};
 use crate::pcapng::{self, Section};
-use crate::reader::{ReaderOptions, MIN_BUFFER};
+use crate::reader::{ReaderOptions, State, MIN_BUFFER};
 use crate::record::{Format, Record, Timestamp};
 use crate::source::{read_exact_or_eof, read_full};
 
@@ -107,13 +107,6 @@ impl RecordBatch {
             self.data.resize(len, 0);
         }
     }
-}
-
-/// The format of the file being read.
-#[derive(Debug)]
-enum State {
-    Legacy(FileHeader),
-    Ng(Section),
 }
 
 /// Streaming reader of legacy pcap and pcapng captures that hands out [`RecordBatch`]es: the
@@ -235,13 +228,7 @@ impl<R: Read> BatchReader<R> {
                 })
             }
         };
-        let format = match &state {
-            State::Legacy(file) => Format::Pcap {
-                big_endian: file.order.is_big(),
-                nanosecond: file.nanosecond,
-            },
-            State::Ng(_) => Format::PcapNg,
-        };
+        let format = state.format();
         Ok(BatchReader {
             reader,
             state,
@@ -385,7 +372,7 @@ impl<R: Read> BatchReader<R> {
                 Frame::Need(needed) => return Ok(Some(needed)),
             };
             let block = &avail[..info.len];
-            match handle(&mut self.state, block, info, offset, self.records, max)? {
+            match self.state.handle(block, info, offset, self.records, max)? {
                 Step::Packet(found) => {
                     batch.records.push(BatchRecord {
                         timestamp: found.timestamp,
@@ -418,45 +405,6 @@ impl<R: Read> BatchReader<R> {
         self.offset = base + at as u64;
         self.finished = true;
         self.carry = Vec::new();
-    }
-}
-
-/// Handles one complete record or block, as [`CaptureReader`](crate::CaptureReader) does.
-fn handle(
-    state: &mut State,
-    block: &[u8],
-    info: BlockInfo,
-    offset: u64,
-    record: u64,
-    max: usize,
-) -> Result<Step, CaptureError> {
-    let fail = |error: FrameError| frame_error(error, offset, record, max);
-    let section = match state {
-        State::Legacy(file) => {
-            return file
-                .framed_record(block, info)
-                .map(Step::Packet)
-                .map_err(fail)
-        }
-        State::Ng(section) => section,
-    };
-    if let Some(step) = section.unparsed(block, info).map_err(fail)? {
-        return Ok(step);
-    }
-    let parsed = match info.order {
-        ByteOrder::Little => parse_block_le(block),
-        ByteOrder::Big => parse_block_be(block),
-    };
-    match parsed {
-        Ok((rest, parsed)) if block.len() - rest.len() == info.len => {
-            section.parsed(parsed, info, info.len).map_err(fail)
-        }
-        Ok(_) => Err(corrupt(
-            offset,
-            record,
-            "the parsed size differs from the declared record or block length",
-        )),
-        Err(_) => Err(corrupt(offset, record, pcapng::malformed(info.block_type))),
     }
 }
 

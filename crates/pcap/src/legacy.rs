@@ -139,9 +139,6 @@ impl FileHeader {
     }
 }
 
-/// What pcap-parser's complaint about a whole buffered record means.
-pub(crate) const MALFORMED: &str = "the pcap record is malformed";
-
 #[cfg(test)]
 mod tests {
     use super::*;

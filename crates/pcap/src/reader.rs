@@ -3,6 +3,7 @@
 
 use std::io::{self, Read};
 
+use pcap_parser::pcapng::{parse_block_be, parse_block_le};
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 
@@ -10,7 +11,7 @@ use crate::byte_order::ByteOrder;
 use crate::decompress::Decompressed;
 use crate::detect::{self, Detected, MAGIC_LEN};
 use crate::error::{corrupt, frame_error, io_error, truncated, CaptureError};
-use crate::framing::{BlockInfo, Found, Frame, Step};
+use crate::framing::{BlockInfo, Found, Frame, FrameError, Step};
 use crate::legacy::{self, BufferedRecord, FileHeader};
 use crate::pcapng::{self, Section};
 use crate::record::{Format, Record};
@@ -41,11 +42,67 @@ impl Default for ReaderOptions {
     }
 }
 
-/// Format-specific reading state.
+/// Format-specific reading state, of [`CaptureReader`] and [`BatchReader`](crate::BatchReader)
+/// alike.
 #[derive(Debug)]
-enum State {
+pub(crate) enum State {
     Legacy(FileHeader),
     Ng(Section),
+}
+
+impl State {
+    /// The container format.
+    pub(crate) fn format(&self) -> Format {
+        match self {
+            State::Legacy(file) => Format::Pcap {
+                big_endian: file.order.is_big(),
+                nanosecond: file.nanosecond,
+            },
+            State::Ng(_) => Format::PcapNg,
+        }
+    }
+
+    /// Handles one complete record or block `block`, framed as `info`, at file offset
+    /// `offset` after `record` packets.
+    pub(crate) fn handle(
+        &mut self,
+        block: &[u8],
+        info: BlockInfo,
+        offset: u64,
+        record: u64,
+        max: usize,
+    ) -> Result<Step, CaptureError> {
+        let fail = |error: FrameError| frame_error(error, offset, record, max);
+        let section = match self {
+            State::Legacy(file) => {
+                return file
+                    .framed_record(block, info)
+                    .map(Step::Packet)
+                    .map_err(fail)
+            }
+            State::Ng(section) => section,
+        };
+        if let Some(step) = section.unparsed(block, info).map_err(fail)? {
+            return Ok(step);
+        }
+        // The whole block is here: pcap-parser parses it in the section's byte order, and any
+        // complaint is about its contents.
+        let parsed = match info.order {
+            ByteOrder::Little => parse_block_le(block),
+            ByteOrder::Big => parse_block_be(block),
+        };
+        match parsed {
+            Ok((rest, parsed)) if block.len() - rest.len() == info.len => {
+                section.parsed(parsed, info, info.len).map_err(fail)
+            }
+            Ok(_) => Err(corrupt(
+                offset,
+                record,
+                "the parsed size differs from the declared record or block length",
+            )),
+            Err(_) => Err(corrupt(offset, record, pcapng::malformed(info.block_type))),
+        }
+    }
 }
 
 /// The pcap-parser streaming reader for the file's format.
@@ -244,13 +301,7 @@ impl<R: Read> CaptureReader<R> {
         capacity: usize,
         offset: u64,
     ) -> Self {
-        let format = match &state {
-            State::Legacy(file) => Format::Pcap {
-                big_endian: file.order.is_big(),
-                nanosecond: file.nanosecond,
-            },
-            State::Ng(_) => Format::PcapNg,
-        };
+        let format = state.format();
         CaptureReader {
             inner,
             errors,
@@ -411,57 +462,15 @@ impl<R: Read> CaptureReader<R> {
 
     /// Handles one complete record or block at the head of the buffer.
     fn handle_block(&mut self, info: BlockInfo) -> Result<Step, CaptureError> {
-        let (offset, record, max) = (self.offset, self.records, self.options.max_block);
-        let fail = |error| frame_error(error, offset, record, max);
         let block = self
             .inner
             .get_ref()
             .data()
             .get(..info.len)
             .unwrap_or_default();
-        match &self.state {
-            State::Legacy(file) => {
-                return file
-                    .framed_record(block, info)
-                    .map(Step::Packet)
-                    .map_err(fail);
-            }
-            State::Ng(section) => {
-                if let Some(step) = section.unparsed(block, info).map_err(fail)? {
-                    return Ok(step);
-                }
-            }
-        }
-        let result = self.inner.get().next();
-        match result {
-            Ok((len, _)) if len != info.len => Err(corrupt(
-                offset,
-                record,
-                "the parsed size differs from the declared record or block length",
-            )),
-            Ok((len, PcapBlockOwned::NG(block))) => match &mut self.state {
-                State::Ng(section) => section.parsed(block, info, len).map_err(fail),
-                State::Legacy(_) => Err(corrupt(offset, record, "unexpected pcapng block")),
-            },
-            Ok(_) => Err(corrupt(offset, record, "unexpected block")),
-            Err(PcapError::ReadError) => Err(io_error(
-                offset + self.inner.get_ref().data().len() as u64,
-                record,
-                self.errors
-                    .take()
-                    .unwrap_or_else(|| io::Error::other("read failed")),
-            )),
-            // The whole record or block is buffered, so any other complaint is about its
-            // contents.
-            Err(_) => Err(corrupt(
-                offset,
-                record,
-                match &self.state {
-                    State::Legacy(_) => legacy::MALFORMED,
-                    State::Ng(_) => pcapng::malformed(info.block_type),
-                },
-            )),
-        }
+        let max = self.options.max_block;
+        self.state
+            .handle(block, info, self.offset, self.records, max)
     }
 
     fn consume(&mut self, len: usize) {
