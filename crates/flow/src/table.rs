@@ -1,6 +1,6 @@
 //! Flow storage: a slab of flows indexed by a hash table of slot numbers, with least-recently
-//! seen lists (one per timeout) threaded through the slab, so that idle flows and eviction
-//! victims are found at the lists' heads in O(1).
+//! seen lists (one per timeout) threaded through an array of links beside the slab, so that
+//! idle flows and eviction victims are found at the lists' heads in O(1).
 
 use hashbrown::HashTable;
 
@@ -24,8 +24,6 @@ pub(crate) const CLOSING_LIST: u8 = 2;
 pub(crate) trait Linked {
     fn key(&self) -> &FlowKey;
     fn hash(&self) -> u64;
-    fn links(&mut self) -> &mut Links;
-    fn links_ref(&self) -> &Links;
 }
 
 /// A flow's place on its list.
@@ -60,6 +58,10 @@ pub(crate) struct Table<T> {
     hasher: ahash::RandomState,
     index: HashTable<u32>,
     slots: Vec<T>,
+    /// By slot, beside the slab rather than in it: moving a flow to its list's tail rewrites
+    /// its neighbours' links, which then lie in a small array of their own instead of in the
+    /// neighbours' flows, each a few cache lines away from the flow at hand.
+    links: Vec<Links>,
     free: Vec<u32>,
     /// By list number; a power of two long (the last unused), so that indexing by a list
     /// number masked to it needs no bounds check.
@@ -74,6 +76,7 @@ impl<T: Linked> Table<T> {
             hasher: ahash::RandomState::new(),
             index: HashTable::new(),
             slots: Vec::new(),
+            links: Vec::new(),
             free: Vec::new(),
             lists: [List {
                 head: NIL,
@@ -108,27 +111,30 @@ impl<T: Linked> Table<T> {
     /// Bytes held by the slab, the free list and the index.
     pub(crate) fn memory(&self) -> usize {
         self.slots.capacity() * core::mem::size_of::<T>()
+            + self.links.capacity() * core::mem::size_of::<Links>()
             + self.free.capacity() * 4
             + self.index.capacity() * 5 * 8 / 7
     }
 
-    /// Stores `value` (the caller made room) at the tail of its list.
-    pub(crate) fn insert(&mut self, value: T) -> u32 {
+    /// Stores `value` (the caller made room) at the tail of `list`.
+    pub(crate) fn insert(&mut self, value: T, list: u8) -> u32 {
         let hash = value.hash();
-        let list = value.links_ref().list;
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = value;
+                self.links[slot as usize] = Links::new(list);
                 slot
             }
             None => {
                 if self.slots.len() == self.slots.capacity() {
                     // Grow by doubling, but never past the budget's number of flows.
                     let want = (self.slots.len() * 2).max(64).min(self.max_flows);
-                    self.slots
-                        .reserve_exact(want.saturating_sub(self.slots.len()).max(1));
+                    let more = want.saturating_sub(self.slots.len()).max(1);
+                    self.slots.reserve_exact(more);
+                    self.links.reserve_exact(more);
                 }
                 self.slots.push(value);
+                self.links.push(Links::new(list));
                 (self.slots.len() - 1) as u32
             }
         };
@@ -148,9 +154,15 @@ impl<T: Linked> Table<T> {
             entry.remove();
         }
         self.unlink(slot);
-        self.slots[slot as usize].links().live = false;
+        self.links[slot as usize].live = false;
         self.free.push(slot);
         self.live -= 1;
+    }
+
+    /// Whether `slot` holds a flow (not one removed).
+    #[inline]
+    pub(crate) fn is_live(&self, slot: u32) -> bool {
+        self.links[slot as usize].live
     }
 
     #[inline]
@@ -166,7 +178,7 @@ impl<T: Linked> Table<T> {
     /// Moves the flow to the tail of `list` (it was just seen).
     #[inline]
     pub(crate) fn touch(&mut self, slot: u32, list: u8) {
-        let links = *self.slots[slot as usize].links_ref();
+        let links = self.links[slot as usize];
         if links.list == list && links.next == NIL {
             return;
         }
@@ -185,14 +197,14 @@ impl<T: Linked> Table<T> {
     fn unlink(&mut self, slot: u32) {
         let Links {
             prev, next, list, ..
-        } = *self.slots[slot as usize].links_ref();
+        } = self.links[slot as usize];
         match prev {
             NIL => self.lists[usize::from(list) & (LIST_SLOTS - 1)].head = next,
-            p => self.slots[p as usize].links().next = next,
+            p => self.links[p as usize].next = next,
         }
         match next {
             NIL => self.lists[usize::from(list) & (LIST_SLOTS - 1)].tail = prev,
-            n => self.slots[n as usize].links().prev = prev,
+            n => self.links[n as usize].prev = prev,
         }
     }
 
@@ -200,14 +212,14 @@ impl<T: Linked> Table<T> {
     fn push_back(&mut self, slot: u32, list: u8) {
         let tail = self.lists[usize::from(list) & (LIST_SLOTS - 1)].tail;
         {
-            let links = self.slots[slot as usize].links();
+            let links = &mut self.links[slot as usize];
             links.prev = tail;
             links.next = NIL;
             links.list = list;
         }
         match tail {
             NIL => self.lists[usize::from(list) & (LIST_SLOTS - 1)].head = slot,
-            t => self.slots[t as usize].links().next = slot,
+            t => self.links[t as usize].next = slot,
         }
         self.lists[usize::from(list) & (LIST_SLOTS - 1)].tail = slot;
     }
@@ -215,7 +227,7 @@ impl<T: Linked> Table<T> {
     /// Slots of every live flow.
     pub(crate) fn live_slots(&self) -> Vec<u32> {
         (0..self.slots.len() as u32)
-            .filter(|&s| self.slots[s as usize].links_ref().live)
+            .filter(|&s| self.links[s as usize].live)
             .collect()
     }
 }

@@ -120,7 +120,6 @@ fn labelled(d: &Decision, by: DecidedBy) -> Labelled {
 #[repr(C)]
 struct Flow {
     key: FlowKey,
-    links: Links,
     tcp: u8,
     run: u8,
     /// A TCP message start contradicted every row.
@@ -192,12 +191,6 @@ impl Linked for Flow {
     }
     fn hash(&self) -> u64 {
         self.hash
-    }
-    fn links(&mut self) -> &mut Links {
-        &mut self.links
-    }
-    fn links_ref(&self) -> &Links {
-        &self.links
     }
 }
 
@@ -416,7 +409,7 @@ impl<'t> Tracker<'t> {
             + config
                 .max_expectations
                 .saturating_mul(2 * core::mem::size_of::<(Place, Expectation)>());
-        let per_flow = core::mem::size_of::<Flow>() + 4 + 12;
+        let per_flow = core::mem::size_of::<Flow>() + core::mem::size_of::<Links>() + 4 + 12;
         let max_flows = config
             .memory_budget
             .saturating_sub(held_bytes + REMEMBERED_EVICTIONS * 8)
@@ -572,10 +565,9 @@ impl<'t> Tracker<'t> {
         let Some(&(slot, id, from_lo, seen)) = self.fragmented.get(&key) else {
             return false;
         };
-        let live = seen.saturating_add(FRAGMENT_NS) >= self.now && {
-            let flow = self.table.get(slot);
-            flow.links_ref().live && flow.id == id
-        };
+        let live = seen.saturating_add(FRAGMENT_NS) >= self.now
+            && self.table.is_live(slot)
+            && self.table.get(slot).id == id;
         if !live {
             self.fragmented.remove(&key);
             return false;
@@ -1370,39 +1362,41 @@ impl<'t> Tracker<'t> {
             let ports = [key.raw_end(true).1, key.raw_end(false).1];
             site::RolePicks::of(roles, ports, packet.transport, self.classifier.table()).any()
         };
-        self.table.insert(Flow {
-            key,
-            hash,
-            links: Links::new(list),
-            id,
-            span: 0,
-            first_ns: time_ns,
-            last_ns: time_ns,
-            first_index: index,
-            client_is_lo,
-            after_eviction,
-            counts: [Count::default(); 2],
-            run_counts: [Count::default(); 2],
-            run_first: (time_ns, index),
-            run: 0,
-            decided: None,
-            first_own: Verdict::Unclassified(FlowReason::Undecided),
-            signal: None,
-            looked: u64::MAX,
-            refuted: false,
-            staged: false,
-            ice: false,
-            noted: false,
-            quiet: 0,
-            staging: Staging::default(),
-            tcp: 0,
-            closing: None,
-            pending_head: u64::MAX,
-            pending_tail: u64::MAX,
-            pending: 0,
-            site,
-            picks,
-        })
+        self.table.insert(
+            Flow {
+                key,
+                hash,
+                id,
+                span: 0,
+                first_ns: time_ns,
+                last_ns: time_ns,
+                first_index: index,
+                client_is_lo,
+                after_eviction,
+                counts: [Count::default(); 2],
+                run_counts: [Count::default(); 2],
+                run_first: (time_ns, index),
+                run: 0,
+                decided: None,
+                first_own: Verdict::Unclassified(FlowReason::Undecided),
+                signal: None,
+                looked: u64::MAX,
+                refuted: false,
+                staged: false,
+                ice: false,
+                noted: false,
+                quiet: 0,
+                staging: Staging::default(),
+                tcp: 0,
+                closing: None,
+                pending_head: u64::MAX,
+                pending_tail: u64::MAX,
+                pending: 0,
+                site,
+                picks,
+            },
+            list,
+        )
     }
 
     fn remember_eviction(&mut self, hash: u64) {
