@@ -94,7 +94,8 @@ fn tracker_loop(passes: usize, flows: usize) -> ExitCode {
         }
         fn flow(&mut self, _: &FlowRecord) {}
     }
-    let frames = flow_mix(flows.saturating_mul(10), flows);
+    let (buffer, ranges) = back_to_back(&flow_mix(flows.saturating_mul(10), flows));
+    let frames: Vec<&[u8]> = ranges.into_iter().map(|r| &buffer[r]).collect();
     let mut tracker = Tracker::new(Classifier::swyxware_2013(), Config::default());
     let mut count = Count::default();
     let started = std::time::Instant::now();
