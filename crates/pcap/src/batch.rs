@@ -15,7 +15,7 @@ use crate::legacy::{self, FileHeader};
 use crate::pcapng::{self, Section};
 use crate::reader::{ReaderOptions, State, MIN_BUFFER};
 use crate::record::{Format, Record, Timestamp};
-use crate::source::{read_exact_or_eof, read_full};
+use crate::source::read_full;
 
 /// Records of a capture, read [`BatchReader::fill`] by fill: the captured bytes as they lie in
 /// the file, and where each packet is.
@@ -186,16 +186,7 @@ impl<R: Read> BatchReader<R> {
                 nanosecond,
                 record_header_len,
             }) => {
-                let mut header = magic.to_vec();
-                read_exact_or_eof(
-                    &mut reader,
-                    legacy::FILE_HEADER_LEN - MAGIC_LEN,
-                    &mut header,
-                )
-                .map_err(|(n, e)| io_error((MAGIC_LEN + n) as u64, 0, e))?;
-                if header.len() < legacy::FILE_HEADER_LEN {
-                    return Err(truncated(0, 0, legacy::FILE_HEADER_LEN, header.len()));
-                }
+                let header = legacy::read_file_header(&mut reader, magic)?;
                 let link_type = order
                     .read_u32(&header, legacy::LINK_TYPE)
                     .unwrap_or_default()

@@ -4,15 +4,36 @@
 //! bytes: `ts_sec`, `ts_usec` (or nanoseconds), `incl_len`, `orig_len`, each a `u32` in the
 //! file's byte order.
 
+use std::io::Read;
+
 use crate::byte_order::ByteOrder;
+use crate::detect::MAGIC_LEN;
+use crate::error::{io_error, truncated, CaptureError};
 use crate::framing::{BlockInfo, Found, Frame, FrameError};
 use crate::record::Timestamp;
+use crate::source::read_exact_or_eof;
 use crate::time::legacy_timestamp;
 
 /// Size of the legacy pcap file header.
 pub(crate) const FILE_HEADER_LEN: usize = 24;
 /// Offset of the link-type field in the file header (its low 16 bits are the link type).
 pub(crate) const LINK_TYPE: usize = 20;
+/// Reads the rest of the file header after its magic number: `magic`, the four bytes that
+/// stand for it, followed by the next twenty of the file, or the error naming where the file
+/// ends or its reading fails.
+pub(crate) fn read_file_header<R: Read>(
+    reader: &mut R,
+    magic: [u8; MAGIC_LEN],
+) -> Result<Vec<u8>, CaptureError> {
+    let mut header = magic.to_vec();
+    read_exact_or_eof(reader, FILE_HEADER_LEN - MAGIC_LEN, &mut header)
+        .map_err(|(n, e)| io_error((MAGIC_LEN + n) as u64, 0, e))?;
+    if header.len() < FILE_HEADER_LEN {
+        return Err(truncated(0, 0, FILE_HEADER_LEN, header.len()));
+    }
+    Ok(header)
+}
+
 /// Size of a standard legacy pcap record header.
 pub(crate) const RECORD_HEADER_LEN: usize = 16;
 /// Size of a record header in the "modified" (Kuznetsov) pcap format.

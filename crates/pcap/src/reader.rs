@@ -15,7 +15,7 @@ use crate::framing::{BlockInfo, Found, Frame, FrameError, Step};
 use crate::legacy::{self, BufferedRecord, FileHeader};
 use crate::pcapng::{self, Section};
 use crate::record::{Format, Record};
-use crate::source::{read_exact_or_eof, ErrorSlot, Source};
+use crate::source::{ErrorSlot, Source};
 
 /// Smallest buffer the reader works with, whatever [`ReaderOptions::initial_buffer`] says.
 pub const MIN_BUFFER: usize = 32;
@@ -234,16 +234,7 @@ impl<R: Read> CaptureReader<R> {
         // pcap-parser buffers the records and parses the file header; the reader frames and
         // decodes every record itself, so pcap-parser is shown the standard magic of the byte
         // order (it knows the modified format only in little-endian order).
-        let mut prefix = detect::standard_magic(order).to_vec();
-        read_exact_or_eof(
-            &mut reader,
-            legacy::FILE_HEADER_LEN - MAGIC_LEN,
-            &mut prefix,
-        )
-        .map_err(|(n, e)| io_error((MAGIC_LEN + n) as u64, 0, e))?;
-        if prefix.len() < legacy::FILE_HEADER_LEN {
-            return Err(truncated(0, 0, legacy::FILE_HEADER_LEN, prefix.len()));
-        }
+        let prefix = legacy::read_file_header(&mut reader, detect::standard_magic(order))?;
         let errors = ErrorSlot::default();
         let source = Source::new(prefix, reader, errors.clone());
         let mut inner = LegacyPcapReader::new(options.initial_buffer, source)
