@@ -420,13 +420,11 @@ fn truncated_capture_reports_complete_records_then_the_offset() {
             .map(|p| 16 + p.frame.len())
             .sum::<usize>();
     let cut = offset + 16 + packets[kept].frame.len() / 2;
-    let path = std::env::temp_dir().join(format!("swyxpcap-truncated-{}.pcap", std::process::id()));
-    std::fs::write(&path, &capture[..cut]).expect("write the truncated copy");
+    let file = TempFile::new("truncated.pcap", &capture[..cut]);
 
-    let output = run(&["--format", "json", path.to_str().expect("UTF-8 path")]);
-    let human = run(&[path.to_str().expect("UTF-8 path")]);
-    let lines = run(&["--packets", path.to_str().expect("UTF-8 path")]);
-    std::fs::remove_file(&path).ok();
+    let output = run(&["--format", "json", file.path()]);
+    let human = run(&[file.path()]);
+    let lines = run(&["--packets", file.path()]);
 
     assert_eq!(output.status.code(), Some(1));
     let summary: Value =
@@ -504,11 +502,10 @@ fn closed_output_pipe_ends_quietly() {
 }
 
 /// A capture of `packets` frames of the traffic mix, in the temporary directory.
-fn mix_capture(name: &str, packets: u64) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("swyxpcap-{name}-{}.pcap", std::process::id()));
-    let file = std::fs::File::create(&path).expect("create the mix capture");
-    swyx_testkit::mix::write_mix_capture(file, packets).expect("write the mix capture");
-    path
+fn mix_capture(name: &str, packets: u64) -> TempFile {
+    let mut bytes = Vec::new();
+    swyx_testkit::mix::write_mix_capture(&mut bytes, packets).expect("write the mix capture");
+    TempFile::new(&format!("{name}.pcap"), &bytes)
 }
 
 /// The output without what differs from run to run (the analysis time and rate).
@@ -532,8 +529,8 @@ fn without_timing(output: &str) -> String {
 fn threads_give_the_same_summary_and_flows_as_one() {
     // About 5.3 MB: several batches, and every flow of the mix (4,096 frames cycled) has
     // packets in each of them, in both directions.
-    let path = mix_capture("threads", 30_000);
-    let file = path.to_str().expect("UTF-8 path");
+    let capture = mix_capture("threads", 30_000);
+    let file = capture.path();
     let modes: [&[&str]; 5] = [
         &[],
         &["--format", "json"],
@@ -558,7 +555,6 @@ fn threads_give_the_same_summary_and_flows_as_one() {
     }
     let summary: Value = serde_json::from_str(stdout(&run(&["--format", "json", file])).trim())
         .expect("a JSON summary");
-    std::fs::remove_file(&path).ok();
     assert_eq!(summary["packets"], 30_000);
     assert_eq!(summary["first"], "1372928400.000000000");
     assert_eq!(summary["last"], "1372928400.299990000");
@@ -566,8 +562,8 @@ fn threads_give_the_same_summary_and_flows_as_one() {
 
 #[test]
 fn truncated_large_capture_counts_every_record_before_the_cut() {
-    let path = mix_capture("truncated-large", 30_000);
-    let capture = std::fs::read(&path).expect("read the mix capture");
+    let copy = mix_capture("truncated-large", 30_000);
+    let capture = std::fs::read(&copy.0).expect("read the mix capture");
     // Record offsets, from the records' captured lengths.
     let mut offsets = Vec::new();
     let mut at = 24;
@@ -580,8 +576,8 @@ fn truncated_large_capture_counts_every_record_before_the_cut() {
     // Cut inside the data of a record well past the first batches.
     let kept = 25_123;
     let offset = offsets[kept];
-    std::fs::write(&path, &capture[..offset + 20]).expect("write the truncated copy");
-    let file = path.to_str().expect("UTF-8 path");
+    std::fs::write(&copy.0, &capture[..offset + 20]).expect("write the truncated copy");
+    let file = copy.path();
 
     let mut summaries = Vec::new();
     for threads in ["1", "2", "3"] {
@@ -600,7 +596,6 @@ fn truncated_large_capture_counts_every_record_before_the_cut() {
         summaries.push(without_timing(stdout(&output)));
     }
     let human = run(&[file]);
-    std::fs::remove_file(&path).ok();
     assert_eq!(human.status.code(), Some(1));
     assert!(stdout(&human).contains(&format!("packets   {kept} ")));
     assert!(
@@ -609,12 +604,17 @@ fn truncated_large_capture_counts_every_record_before_the_cut() {
     );
 }
 
-/// A file in the temporary directory, removed when dropped.
+/// A file in the temporary directory, removed when dropped (a failing test's too). Its name
+/// is the process's and the file's own number, then `name`: the tests of this file run in
+/// threads of one process, and two may write files of the same name at once.
 struct TempFile(PathBuf);
 
 impl TempFile {
     fn new(name: &str, bytes: &[u8]) -> TempFile {
-        let path = std::env::temp_dir().join(format!("swyxpcap-{}-{name}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("swyxpcap-{}-{number}-{name}", std::process::id()));
         std::fs::write(&path, bytes).expect("write the temporary capture");
         TempFile(path)
     }
@@ -1025,19 +1025,16 @@ fn help_documents_the_fields_and_exit_statuses_and_usage_errors_exit_2() {
 /// The moved-ports site's capture in a file, and the tool's packet lines over it.
 fn moved_site_lines(extra: &[&str]) -> (swyx_testkit::moved::MovedSite, Vec<Value>) {
     let site = swyx_testkit::moved::moved_site();
-    let dir = std::env::temp_dir();
-    let capture = dir.join(format!("swyxpcap-moved-{}.pcap", std::process::id()));
-    std::fs::write(&capture, &site.capture).expect("write the capture");
-    let inventory = dir.join(format!("swyxpcap-moved-{}.site", std::process::id()));
-    std::fs::write(&inventory, swyx_testkit::moved::INVENTORY).expect("write the inventory");
+    let capture = TempFile::new("moved.pcap", &site.capture);
+    let inventory = TempFile::new("moved.site", swyx_testkit::moved::INVENTORY.as_bytes());
     let mut args: Vec<String> = vec!["--packets".into()];
     for arg in extra {
         args.push(match *arg {
-            "SITE" => inventory.display().to_string(),
+            "SITE" => inventory.path().to_string(),
             other => other.to_string(),
         });
     }
-    args.push(capture.display().to_string());
+    args.push(capture.path().to_string());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = run(&args);
     assert!(output.status.success(), "{args:?}: {}", stderr(&output));
@@ -1134,17 +1131,13 @@ fn list_params_names_every_key_its_default_and_rows() {
 
 #[test]
 fn set_matrix_and_site_errors_name_the_key_the_file_and_the_line() {
-    let dir = std::env::temp_dir();
-    let bad_site = dir.join(format!("swyxpcap-bad-{}.site", std::process::id()));
-    std::fs::write(&bad_site, "10.1.1.10 swyx_server\n10.1.1.0/33 swyx_it\n").unwrap();
-    let bad_matrix = dir.join(format!("swyxpcap-bad-{}.matrix", std::process::id()));
-    std::fs::write(
-        &bad_matrix,
-        "matrix custom\ncomponent swyx_server\nrow A | SIP | sip | udp | 5060-50 | |\n",
-    )
-    .unwrap();
-    let site_arg = bad_site.display().to_string();
-    let matrix_arg = bad_matrix.display().to_string();
+    let bad_site = TempFile::new("bad.site", b"10.1.1.10 swyx_server\n10.1.1.0/33 swyx_it\n");
+    let bad_matrix = TempFile::new(
+        "bad.matrix",
+        b"matrix custom\ncomponent swyx_server\nrow A | SIP | sip | udp | 5060-50 | |\n",
+    );
+    let site_arg = bad_site.path().to_string();
+    let matrix_arg = bad_matrix.path().to_string();
     for (args, expected) in [
         (
             vec!["--set", "Bogus=1"],
@@ -1202,14 +1195,12 @@ fn set_matrix_and_site_errors_name_the_key_the_file_and_the_line() {
 #[test]
 fn a_matrix_file_replaces_the_shipped_matrix() {
     // A matrix that knows only one row: SIP on 5999.
-    let path = std::env::temp_dir().join(format!("swyxpcap-one-{}.matrix", std::process::id()));
-    std::fs::write(
-        &path,
-        "matrix one row\nparam swyx_server.SipPort = 5999\ncomponent swyx_server\n\
-         row CallControl | SIP | sip | udp | swyx_server.SipPort | Registry | 5999\n",
-    )
-    .unwrap();
-    let arg = path.display().to_string();
+    let matrix = TempFile::new(
+        "one.matrix",
+        b"matrix one row\nparam swyx_server.SipPort = 5999\ncomponent swyx_server\n\
+          row CallControl | SIP | sip | udp | swyx_server.SipPort | Registry | 5999\n",
+    );
+    let arg = matrix.path().to_string();
     let output = run(&["--format", "json", "--matrix", &arg, SHIPPED]);
     assert!(output.status.success(), "{}", stderr(&output));
     let summary = summary_of(&output);
@@ -1304,7 +1295,6 @@ fn shell_quote(text: &str) -> String {
 #[test]
 fn the_progress_bar_never_draws_into_lines_on_the_same_terminal() {
     // Over 64 MiB (the bar's threshold) in few packets: 1,100 UDP datagrams of 64,000 bytes.
-    let path = std::env::temp_dir().join(format!("swyxpcap-big-{}.pcap", std::process::id()));
     let mut writer = swyx_testkit::capture::PcapWriter::new(1);
     let frame =
         swyx_testkit::FrameSpec::udp([10, 1, 1, 20], [10, 1, 1, 10], 40000, 9, vec![0x5a; 64_000])
@@ -1312,8 +1302,8 @@ fn the_progress_bar_never_draws_into_lines_on_the_same_terminal() {
     for i in 0..1_100u64 {
         writer.record(1_700_000_000_000_000 + i * 1000, &frame);
     }
-    std::fs::write(&path, writer.into_bytes()).expect("write the capture");
-    let file = path.display().to_string();
+    let capture = TempFile::new("big.pcap", &writer.into_bytes());
+    let file = capture.path().to_string();
     // The summary: the bar shows on the terminal (and is cleared, with escape sequences).
     let Some(summary) = run_on_a_terminal(&[&file]) else {
         println!("skipped: `script` (util-linux) is not installed");
@@ -1332,7 +1322,6 @@ fn the_progress_bar_never_draws_into_lines_on_the_same_terminal() {
         );
         assert!(lines.lines().count() >= 1, "{mode}: {lines}");
     }
-    std::fs::remove_file(&path).ok();
 }
 
 /// A site built in code for the capture views: its inventory, and a capture of SIP from both
@@ -1400,13 +1389,11 @@ mod views {
     }
 
     /// The capture and the inventory, written to the temporary directory.
-    pub fn files(name: &str) -> (PathBuf, PathBuf) {
-        let dir = std::env::temp_dir();
-        let path = dir.join(format!("swyxpcap-views-{name}-{}.pcap", std::process::id()));
-        std::fs::write(&path, capture()).expect("write the capture");
-        let site = dir.join(format!("swyxpcap-views-{name}-{}.site", std::process::id()));
-        std::fs::write(&site, INVENTORY).expect("write the inventory");
-        (path, site)
+    pub fn files(name: &str) -> (TempFile, TempFile) {
+        (
+            TempFile::new(&format!("views-{name}.pcap"), &capture()),
+            TempFile::new(&format!("views-{name}.site"), INVENTORY.as_bytes()),
+        )
     }
 
     /// Packets and bytes each address sent and received, from the frames.
@@ -1440,7 +1427,7 @@ fn json_of(output: &Output) -> Value {
 #[test]
 fn firewall_of_a_capture_names_the_services_used() {
     let (capture, site) = views::files("services");
-    let (capture, site) = (capture.display().to_string(), site.display().to_string());
+    let (capture, site) = (capture.path().to_string(), site.path().to_string());
     let report = json_of(&run(&[
         "--firewall",
         "--format",
@@ -1483,7 +1470,7 @@ fn firewall_of_a_capture_names_the_services_used() {
 #[test]
 fn firewall_of_a_capture_lists_the_flows_a_document_built_firewall_blocks() {
     let (capture, site) = views::files("blocked");
-    let (capture, site) = (capture.display().to_string(), site.display().to_string());
+    let (capture, site) = (capture.path().to_string(), site.path().to_string());
     let with_site = json_of(&run(&[
         "--firewall",
         "--format",
@@ -1525,7 +1512,7 @@ fn firewall_of_a_capture_lists_the_flows_a_document_built_firewall_blocks() {
 #[test]
 fn firewall_of_a_capture_lists_the_rows_never_seen() {
     let (capture, site) = views::files("rows");
-    let (capture, site) = (capture.display().to_string(), site.display().to_string());
+    let (capture, site) = (capture.path().to_string(), site.path().to_string());
     let report = json_of(&run(&[
         "--firewall",
         "--format",
@@ -1556,7 +1543,7 @@ fn firewall_of_a_capture_lists_the_rows_never_seen() {
 #[test]
 fn hosts_view_gives_every_address_its_components_packets_and_bytes() {
     let (capture, site) = views::files("hosts");
-    let (capture, site) = (capture.display().to_string(), site.display().to_string());
+    let (capture, site) = (capture.path().to_string(), site.path().to_string());
     let output = run(&["--hosts", "--format", "json", "--site", &site, &capture]);
     assert!(output.status.success(), "{}", stderr(&output));
     let rows: Vec<Value> = stdout(&output)
@@ -1611,8 +1598,8 @@ fn hosts_view_gives_every_address_its_components_packets_and_bytes() {
 
 #[test]
 fn hosts_view_covers_every_file_of_the_run_under_one_csv_header() {
-    let (capture, _) = views::files("hosts-csv");
-    let capture = capture.display().to_string();
+    let (file, _) = views::files("hosts-csv");
+    let capture = file.path().to_string();
     let output = run(&[
         "--hosts",
         "--format",
