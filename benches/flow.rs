@@ -10,7 +10,7 @@ use std::hash::{BuildHasher, Hash};
 use std::hint::black_box;
 
 use criterion::{criterion_group, Criterion, Throughput};
-use swyx_testkit::mix::{back_to_back, flow_mix, sip_messages};
+use swyx_testkit::mix::{back_to_back, distinct_flow_frame, flow_mix, sip_messages};
 use swyx_traffic::classify::{classify, Classifier, Label, Packet};
 use swyx_traffic::flow::signalling::sip::{parse_message, Framing, Parse};
 use swyx_traffic::flow::{Config, FlowRecord, PacketVerdict, Sink, Tracker};
@@ -19,6 +19,8 @@ const PACKETS: usize = 100_000;
 const FLOWS: usize = 10_000;
 /// Capture time between two packets: 10 µs, so the 100,000 packets span one second.
 const STEP_NS: u64 = 10_000;
+/// Packets of the scan, each of a flow of its own.
+const SCAN_PACKETS: usize = 300_000;
 
 /// Counts packets per label and flows, as the tool's summary does.
 #[derive(Default)]
@@ -100,24 +102,68 @@ fn flow_group(c: &mut Criterion) {
             let mut config = Config::default();
             config.ordered = ordered;
             let mut tracker = Tracker::new(Classifier::swyxware_2013(), config);
-            b.iter(|| {
-                let mut sink = Counting::default();
-                for (i, frame) in frames.iter().enumerate() {
-                    let result = classify(black_box(frame));
-                    tracker.push(
-                        i as u64,
-                        i as u64 * STEP_NS,
-                        frame.len() as u32,
-                        &result,
-                        &mut sink,
-                    );
-                }
-                tracker.finish(&mut sink);
-                (sink.labels, sink.flows, sink.bytes)
-            })
+            b.iter(|| track(&mut tracker, &frames, 0))
         });
     }
     group.finish();
+}
+
+/// A scan: 300,000 packets, each of a flow of its own (a REGISTER, an RTP packet or a SYN),
+/// through the tracker with its default memory budget (64 MiB, about 130,000 flows: 170,000
+/// flows are evicted a pass, and most flows it reads are not in the cache), against the std
+/// `HashMap` counting, which keeps every flow.
+fn scan_group(c: &mut Criterion) {
+    let owned: Vec<Vec<u8>> = (0..SCAN_PACKETS as u64).map(distinct_flow_frame).collect();
+    let (buffer, ranges) = back_to_back(&owned);
+    let frames: Vec<&[u8]> = ranges.into_iter().map(|r| &buffer[r]).collect();
+    let mut group = c.benchmark_group("flow_scan");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(frames.len() as u64));
+    group.bench_function("classify_std_hashmap", |b| {
+        b.iter(|| {
+            count_in_map::<_, RandomState>(&frames, |packet| {
+                let (src, dst) = (packet.src_ip()?, packet.dst_ip()?);
+                let forward = (src, packet.src_port) <= (dst, packet.dst_port);
+                let (lo, hi) = ends(forward, (src, packet.src_port), (dst, packet.dst_port));
+                Some(((packet.transport as u8, lo.0, lo.1, hi.0, hi.1), forward))
+            })
+        })
+    });
+    group.bench_function("tracker", |b| {
+        let mut config = Config::default();
+        config.ordered = false;
+        let mut tracker = Tracker::new(Classifier::swyxware_2013(), config);
+        // Each pass later in capture time than the last, as one long capture would be.
+        let mut pass = 0;
+        b.iter(|| {
+            pass += 1;
+            track(&mut tracker, &frames, pass * SCAN_PACKETS as u64 * STEP_NS)
+        })
+    });
+    group.finish();
+}
+
+/// One pass of the tracker over `frames` (the first at capture time `start_ns`, then one
+/// every `STEP_NS`), ended with `finish`: the labels, flows and bytes counted.
+#[inline(always)]
+fn track(
+    tracker: &mut Tracker<'_>,
+    frames: &[&[u8]],
+    start_ns: u64,
+) -> ([u64; Label::ALL.len() + 1], u64, u64) {
+    let mut sink = Counting::default();
+    for (i, frame) in frames.iter().enumerate() {
+        let result = classify(black_box(frame));
+        tracker.push(
+            i as u64,
+            start_ns + i as u64 * STEP_NS,
+            frame.len() as u32,
+            &result,
+            &mut sink,
+        );
+    }
+    tracker.finish(&mut sink);
+    (sink.labels, sink.flows, sink.bytes)
 }
 
 /// One pass of a hash-map baseline: every frame classified and counted per label, and per
@@ -188,7 +234,7 @@ fn signalling_group(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, flow_group, signalling_group);
+criterion_group!(benches, flow_group, scan_group, signalling_group);
 
 fn main() {
     let started = std::time::SystemTime::now();
@@ -203,6 +249,11 @@ fn main() {
             ("tracker_in_capture_order", "classify_std_hashmap", 0.0),
             ("classify", "tracker", 0.0),
         ],
+        started,
+    );
+    swyx_testkit::bench::report_ratios(
+        "flow_scan",
+        &[("tracker", "classify_std_hashmap", 0.0)],
         started,
     );
 }

@@ -134,11 +134,12 @@
 //! `cargo bench --bench flow` measures it against classification alone and a
 //! `std::collections::HashMap` doing the same counting.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 mod config;
 mod expect;
+mod hint;
 mod hosts;
 mod key;
 pub mod signalling;

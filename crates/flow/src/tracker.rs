@@ -9,13 +9,14 @@ use swyx_classify::{
 
 use crate::config::Config;
 use crate::expect::{Expectation, Expectations, Place};
+use crate::hint;
 use crate::hosts::{Hosts, Roles};
 use crate::key::{raw_addr, raw_slice, FlowKey};
 use crate::signalling::ftp::parse_ftp_line;
 use crate::signalling::sip::{parse_message, Framing, Method, Parse, SipMessage, StartLine};
 use crate::site::{self, Site};
 use crate::staging::Staging;
-use crate::table::{Linked, Links, Table, CLOSING_LIST, LISTS, TCP_LIST, UDP_LIST};
+use crate::table::{self, Linked, Table, CLOSING_LIST, LISTS, TCP_LIST, UDP_LIST};
 use crate::verdict::{
     CallId, Count, DecidedBy, EndReason, FlowEvidence, FlowId, FlowReason, FlowRecord, Labelled,
     PacketVerdict, Sink, Verdict,
@@ -28,6 +29,10 @@ const FRAGMENT_NS: u64 = 30_000_000_000;
 
 /// Evicted keys remembered, to mark a flow that comes back (a power of two).
 const REMEMBERED_EVICTIONS: usize = 1 << 14;
+
+/// How far ahead of the hold-back queue's front a pending packet's flow is fetched into the
+/// cache.
+const HELD_AHEAD: usize = 4;
 
 /// Idle flows are looked for at most this often (capture time).
 const SWEEP_EVERY_NS: u64 = 100_000_000;
@@ -409,7 +414,7 @@ impl<'t> Tracker<'t> {
             + config
                 .max_expectations
                 .saturating_mul(2 * core::mem::size_of::<(Place, Expectation)>());
-        let per_flow = core::mem::size_of::<Flow>() + core::mem::size_of::<Links>() + 4 + 12;
+        let per_flow = core::mem::size_of::<Flow>() + table::BYTES_BESIDE_EACH;
         let max_flows = config
             .memory_budget
             .saturating_sub(held_bytes + REMEMBERED_EVICTIONS * 8)
@@ -1328,6 +1333,7 @@ impl<'t> Tracker<'t> {
             let Some(victim) = victim else { break };
             let victim_key = self.table.get(victim).key;
             self.end_flow(victim, EndReason::Evicted, sink);
+            self.prefetch_oldest();
             self.stats.evicted += 1;
             self.remember_eviction(fixed_hash(&victim_key));
         }
@@ -1436,6 +1442,18 @@ impl<'t> Tracker<'t> {
             let Some((_, slot)) = expired else { break };
             let reason = self.table.get(slot).closing.unwrap_or(EndReason::Idle);
             self.end_flow(slot, reason, sink);
+            self.prefetch_oldest();
+        }
+    }
+
+    /// Fetches into the cache the flows seen longest ago, which the next evictions and idle
+    /// ends read whole (see [`hint`]).
+    #[inline]
+    fn prefetch_oldest(&self) {
+        for list in 0..LISTS as u8 {
+            if let Some(next) = self.table.oldest(list) {
+                hint::prefetch(self.table.get(next));
+            }
         }
     }
 
@@ -1654,6 +1672,14 @@ impl<'t> Tracker<'t> {
     /// bounds (or all of them, with `all`).
     fn drain(&mut self, sink: &mut impl Sink, all: bool) {
         while let Some(front) = self.held.front() {
+            // The flow of a packet a few places behind, which will be forced out too (or
+            // handed out) a few pushes later: the fields that forcing it out writes.
+            if let Some(ahead) = self.held.get(HELD_AHEAD).filter(|held| held.pending) {
+                let flow = self.table.get(ahead.slot);
+                hint::prefetch(&flow.pending);
+                hint::prefetch(&flow.pending_head);
+                hint::prefetch(&flow.quiet);
+            }
             if front.pending {
                 if !(all || self.over(front)) {
                     break;

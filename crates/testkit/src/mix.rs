@@ -539,18 +539,7 @@ pub fn flow_mix(packets: usize, flows: usize) -> Vec<Vec<u8>> {
 pub fn write_distinct_flows_capture(mut writer: impl Write, packets: u64) -> io::Result<()> {
     let mut pcap = PcapWriter::new(1);
     for i in 0..packets {
-        let src = [10, (i >> 24) as u8 | 0x40, (i >> 16) as u8, (i >> 8) as u8];
-        let port = 1024 + (i & 0xff) as u16 * 200 + (i % 7) as u16;
-        let spec = match i % 3 {
-            0 => FrameSpec::udp(src, SWYX_SERVER, port, 5060, payload::sip_register()),
-            1 => FrameSpec::udp(src, SWYX_SERVER, port, 51000, payload::rtp(1, 0)),
-            _ => {
-                let mut spec = FrameSpec::tcp(src, SWYX_SERVER, port, 9094, Vec::new());
-                spec.tcp_flags = 0x02;
-                spec
-            }
-        };
-        pcap.record(START_MICROS + i * 10, &spec.ethernet());
+        pcap.record(START_MICROS + i * 10, &distinct_flow_frame(i));
         if pcap.bytes.len() >= 1 << 20 {
             writer.write_all(&pcap.bytes)?;
             pcap.bytes.clear();
@@ -558,6 +547,28 @@ pub fn write_distinct_flows_capture(mut writer: impl Write, packets: u64) -> io:
     }
     writer.write_all(&pcap.bytes)?;
     writer.flush()
+}
+
+/// Packet `i` of the scan [`write_distinct_flows_capture`] writes (an Ethernet frame): a SIP
+/// REGISTER, an RTP packet or a SYN, from an address and port of its own.
+///
+/// ```
+/// use swyx_testkit::mix::distinct_flow_frame;
+/// assert_ne!(distinct_flow_frame(0)[26..38], distinct_flow_frame(3)[26..38]);
+/// ```
+pub fn distinct_flow_frame(i: u64) -> Vec<u8> {
+    let src = [10, (i >> 24) as u8 | 0x40, (i >> 16) as u8, (i >> 8) as u8];
+    let port = 1024 + (i & 0xff) as u16 * 200 + (i % 7) as u16;
+    let spec = match i % 3 {
+        0 => FrameSpec::udp(src, SWYX_SERVER, port, 5060, payload::sip_register()),
+        1 => FrameSpec::udp(src, SWYX_SERVER, port, 51000, payload::rtp(1, 0)),
+        _ => {
+            let mut spec = FrameSpec::tcp(src, SWYX_SERVER, port, 9094, Vec::new());
+            spec.tcp_flags = 0x02;
+            spec
+        }
+    };
+    spec.ethernet()
 }
 
 /// SIP messages as the flow tracker reads them: an INVITE with its SDP offer, a `200 OK` with
