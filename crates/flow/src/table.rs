@@ -29,7 +29,7 @@ pub(crate) trait Linked {
 /// An entry of the index: a flow's slot and 32 bits of its key's hash, from which the index's
 /// 64-bit hash is worked out again ([`Table::hash`]). When the index grows it re-hashes every
 /// entry: with the hash in the entry that reads the index alone, not every live flow of the
-/// slab (with 130,000 flows, 58 MB of them, a miss of the cache each).
+/// slab (with the default budget's 128,000 flows, 58 MB of them, a miss of the cache each).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     slot: u32,
