@@ -1673,12 +1673,14 @@ impl<'t> Tracker<'t> {
     fn drain(&mut self, sink: &mut impl Sink, all: bool) {
         while let Some(front) = self.held.front() {
             // The flow of a packet a few places behind, which will be forced out too (or
-            // handed out) a few pushes later: the fields that forcing it out writes.
+            // handed out) a few pushes later: the fields that forcing it out reads and writes.
             if let Some(ahead) = self.held.get(HELD_AHEAD).filter(|held| held.pending) {
                 let flow = self.table.get(ahead.slot);
                 hint::prefetch(&flow.pending);
-                hint::prefetch(&flow.pending_head);
+                hint::prefetch(&flow.decided);
                 hint::prefetch(&flow.quiet);
+                hint::prefetch(&flow.pending_head);
+                hint::prefetch(&flow.pending_tail);
             }
             if front.pending {
                 if !(all || self.over(front)) {
