@@ -109,14 +109,15 @@ Output:
     (the path as given) when several files are given
   --flows (one row per flow or span, as it ends):
     file, flow, span, label, component, peer, component_addr, reason, evidence, decided_by,
-    end (fin, rst,
-    idle, evicted, end_of_capture, label_changed), after_eviction, announced_by, call_id,
-    ftp_data, transport, client, client_port, server, server_port, packets_to_server,
-    bytes_to_server, packets_to_client, bytes_to_client, first, last
+    end (fin, rst, idle, evicted, end_of_capture, label_changed), after_eviction,
+    announced_by, call_id, ftp_data, transport, client, client_port, server, server_port,
+    packets_to_server, bytes_to_server, packets_to_client, bytes_to_client, first, last
   Unlabelled packets and flows name a reason: not_ip, not_tcp_udp, non_first_fragment,
   truncated, malformed_header, no_matrix_row, unlabelled_rows_only, payload_contradicts,
   broad_row_without_evidence, undecided, not_a_site_host (with --site: media or a broad row
-  between hosts the inventory does not list).
+  between hosts the inventory does not list), no_payload (a TCP connection whose opening
+  was seen and that carried no byte), ice_media (RTP, RTCP or T.38 on a UDP flow that
+  carried STUN).
   --firewall without files (one rule per matrix row and transport, and for a media row
   the outbound rule to the peers' media ports; table by default):
     --format json: component, direction (inbound or outbound), transport, ports ([low, high]

@@ -999,6 +999,13 @@ fn help_documents_the_fields_and_exit_statuses_and_usage_errors_exit_2() {
     ] {
         assert!(text.contains(field), "--help lacks `{field}`:\n{text}");
     }
+    for reason in swyx_traffic::flow::FlowReason::all() {
+        assert!(
+            text.contains(reason.id()),
+            "--help lacks the reason `{}`:\n{text}",
+            reason.id()
+        );
+    }
     let short = run(&["-h"]);
     assert!(
         stdout(&short).contains("2  a usage error"),

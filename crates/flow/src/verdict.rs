@@ -83,7 +83,23 @@ pub enum FlowReason {
 }
 
 impl FlowReason {
-    /// A stable snake_case id: the classifier's reason ids, and `"undecided"`.
+    /// Every reason: the classifier's, then the flow layer's own.
+    ///
+    /// ```
+    /// use swyx_flow::FlowReason;
+    /// assert!(FlowReason::all().any(|r| r.id() == "no_payload"));
+    /// assert!(FlowReason::all().any(|r| r.id() == "not_ip"));
+    /// ```
+    pub fn all() -> impl Iterator<Item = FlowReason> {
+        Reason::ALL.into_iter().map(FlowReason::Packet).chain([
+            FlowReason::Undecided,
+            FlowReason::NoPayload,
+            FlowReason::IceMedia,
+        ])
+    }
+
+    /// A stable snake_case id: the classifier's reason ids, and `"undecided"`, `"no_payload"`
+    /// and `"ice_media"`.
     pub const fn id(self) -> &'static str {
         match self {
             FlowReason::Packet(reason) => reason.id(),

@@ -75,11 +75,17 @@
 //! # Rows never seen
 //!
 //! A matrix row is used, on one of its transports, when a labelled flow of that transport
-//! matched it: the same component, the row's role (listening when the deciding port is the
-//! component's end), the label among the row's labels, and the deciding port in one of the
-//! row's ranges. A row that names no protocol (SwyxConnect 172x "General") is used when a
-//! labelled flow of its component has its deciding port in its ranges. The report lists
-//! every (row, transport) never used, in document order: rules a site's firewall may not need.
+//! matched it at either end. At the end of the flow's component: the same component, the
+//! row's role (listening when the deciding port is the component's end), the label among the
+//! row's labels, and the deciding port in one of the row's ranges. At the other end, the same
+//! with the other role, for the flow's peer (where its decision names one) and for each
+//! component of that end's host if it is a site host (a host seen acting as two components
+//! uses the rows of both): a SwyxServer's connection to a ConfigDataStore's 9094 is labelled
+//! with the listener, and uses the SwyxServer's own "connects 9094" row too. A row that names
+//! no protocol (SwyxConnect 172x "General") is used when a labelled flow of its component has
+//! its deciding port in its ranges. The report lists every (row, transport) never used, in
+//! document order: rules a site's firewall may not need. The other ends are the clients a
+//! service keeps (at most [`Limits::clients`]).
 //!
 //! # Bounds
 //!
@@ -542,17 +548,19 @@ impl Services {
         } else {
             Role::Connects
         };
-        let t = transport_index(flow.transport);
-        for (row, seen) in self.rows.0.iter().zip(self.seen.iter_mut()) {
-            if !seen[t]
-                && row.component == l.component
-                && row.role == role
-                && row.has_transport(flow.transport)
-                && (row.labels.is_empty() || row.labels.contains(l.label))
-                && row.ranges.iter().any(|r| r.contains(l.port))
-            {
-                seen[t] = true;
-            }
+        let used = Use {
+            transport: flow.transport,
+            label: l.label,
+            port: l.port,
+        };
+        mark_used(&self.rows, &mut self.seen, l.component, role, used);
+        // The other end's row, where the flow's decision names its component.
+        if let Some(peer) = l.peer {
+            let other = match role {
+                Role::Listens => Role::Connects,
+                Role::Connects => Role::Listens,
+            };
+            mark_used(&self.rows, &mut self.seen, peer, other, used);
         }
     }
 
@@ -605,9 +613,30 @@ impl Services {
             })
             .collect();
         blocked.sort_by_key(|b| (b.first_ns, b.client, b.server, b.transport, b.port));
+        // The other ends of the services: a SwyxServer that connects to the ConfigDataStore's
+        // 9094 used its own row for that, which the flow's label (the listener's) does not
+        // name. Their components are the site hosts' (known only now without an inventory).
+        let mut seen = self.seen.clone();
+        for (key, service) in &self.services {
+            let (others, role) = if key.component_at_server {
+                (service.clients.as_slice(), Role::Connects)
+            } else {
+                (core::slice::from_ref(&key.server), Role::Listens)
+            };
+            let used = Use {
+                transport: key.transport,
+                label: key.label,
+                port: key.port,
+            };
+            for &addr in others {
+                for component in self.components_of(addr).iter().flat_map(Roles::components) {
+                    mark_used(&self.rows, &mut seen, component, role, used);
+                }
+            }
+        }
         let mut never_seen = Vec::new();
         let mut rows = 0;
-        for (index, (row, seen)) in self.rows.0.iter().zip(&self.seen).enumerate() {
+        for (index, (row, seen)) in self.rows.0.iter().zip(&seen).enumerate() {
             for transport in [Transport::Udp, Transport::Tcp] {
                 if !row.has_transport(transport) {
                     continue;
@@ -650,6 +679,32 @@ impl Services {
             never_seen,
             rows,
             omitted: self.omitted,
+        }
+    }
+}
+
+/// What a labelled flow used at one of its ends: the transport, the label and the deciding
+/// port.
+#[derive(Debug, Clone, Copy)]
+struct Use {
+    transport: Transport,
+    label: Label,
+    port: u16,
+}
+
+/// Marks as seen, on `used`'s transport, the rows of `component` in `role` that cover `used`:
+/// the label among the row's labels (or a row that names none), the port in its ranges.
+fn mark_used(rows: &Rows, seen: &mut [[bool; 2]], component: Component, role: Role, used: Use) {
+    let t = transport_index(used.transport);
+    for (row, seen) in rows.0.iter().zip(seen.iter_mut()) {
+        if !seen[t]
+            && row.component == component
+            && row.role == role
+            && row.has_transport(used.transport)
+            && (row.labels.is_empty() || row.labels.contains(used.label))
+            && row.ranges.iter().any(|r| r.contains(used.port))
+        {
+            seen[t] = true;
         }
     }
 }
@@ -1175,6 +1230,39 @@ mod tests {
         track(&frames(), false, &mut services);
         // The roles not given yet: no host is a site host.
         assert!(services.report().blocked.is_empty());
+    }
+
+    #[test]
+    fn the_connecting_ends_row_is_used_too() {
+        // The SwyxServer connects to a ConfigDataStore's 9094: the flow carries the listener's
+        // component, and the SwyxServer's own "connects 9094" row is used by it as well.
+        let cds = [198, 51, 100, 13];
+        let mut frames = frames();
+        frames.push((
+            3000,
+            FrameSpec::tcp(SERVER, cds, 40010, 9094, payload::noise(60, 1)),
+        ));
+        for site in [true, false] {
+            let report = services(site, Limits::default(), &frames).report();
+            let listed = |component, role| {
+                report.never_seen.iter().any(|n| {
+                    n.component == component
+                        && n.role == role
+                        && n.transport == Transport::Tcp
+                        && n.label() == Some(Label::Configuration)
+                })
+            };
+            assert!(
+                !listed(Component::ConfigDataStore, Role::Listens),
+                "site {site}"
+            );
+            assert!(
+                !listed(Component::SwyxServer, Role::Connects),
+                "site {site}"
+            );
+            // No SwyxIt! host connected to it.
+            assert!(listed(Component::SwyxIt, Role::Connects), "site {site}");
+        }
     }
 
     #[test]
