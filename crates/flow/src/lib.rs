@@ -128,13 +128,15 @@
 //!
 //! # Speed
 //!
-//! Flows live in a slab indexed by a `hashbrown` table of slot numbers (the key is hashed
-//! once with `ahash`, randomly seeded, so a hostile capture cannot pick colliding keys), with
-//! least-recently-seen lists threaded through the slab for the idle timeouts and the evictions.
-//! `cargo bench --bench flow` measures it against classification alone and a
+//! Flows live in a slab indexed by an open-addressing table of slot numbers, written here so
+//! that an entry can be fetched into the cache before it is read (the key is hashed once with
+//! `ahash`, randomly seeded, so a hostile capture cannot pick colliding keys), with
+//! least-recently-seen lists in an array beside the slab for the idle timeouts and the
+//! evictions. `cargo bench --bench flow` measures it against classification alone and a
 //! `std::collections::HashMap` doing the same counting, on a mix of 10,000 flows and on a
-//! scan whose flows outgrow the cache; for the scan the tracker fetches the flows it will read
-//! next into the cache ahead of time (the crate's one `unsafe` block, a prefetch hint).
+//! scan whose flows outgrow the cache; for the scan the tracker fetches the flows and index
+//! entries it will read next into the cache ahead of time (the crate's one `unsafe` block, a
+//! prefetch hint).
 
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
@@ -143,6 +145,7 @@ mod config;
 mod expect;
 mod hint;
 mod hosts;
+mod index;
 mod key;
 pub mod signalling;
 mod site;

@@ -2,8 +2,8 @@
 //! seen lists (one per timeout) threaded through an array of links beside the slab, so that
 //! idle flows and eviction victims are found at the lists' heads in O(1).
 
-use hashbrown::HashTable;
-
+use crate::hint;
+use crate::index::Index;
 use crate::key::FlowKey;
 
 /// No slot.
@@ -23,49 +23,32 @@ pub(crate) const CLOSING_LIST: u8 = 2;
 /// What the table needs of a stored value.
 pub(crate) trait Linked {
     fn key(&self) -> &FlowKey;
-    fn hash(&self) -> u64;
-}
-
-/// An entry of the index: a flow's slot and 32 bits of its key's hash, from which the index's
-/// 64-bit hash is worked out again ([`Table::hash`]). When the index grows it re-hashes every
-/// entry: with the hash in the entry that reads the index alone, not every live flow of the
-/// slab (with the default budget's 122,000 flows, 51 MB of them, a miss of the cache each).
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    slot: u32,
-    hash: u32,
-}
-
-/// The index's hash of an entry's 32 bits: hashbrown takes a bucket from the low bits and the
-/// 7-bit tag it keeps beside the bucket from the top ones, so both halves hold the 32 bits.
-#[inline]
-const fn spread(hash: u32) -> u64 {
-    (hash as u64) << 32 | hash as u64
+    fn hash(&self) -> u32;
 }
 
 /// Bytes the table holds per flow beside the value: its links, its free-list entry, and its
-/// share of the index at its largest. The index's buckets (an entry and a control byte each)
-/// are a power of two at most 7/8 full; when removed entries have used up its free buckets
-/// and it holds more than half of what it may, hashbrown doubles it rather than rehash it in
-/// place. A table that stays full (a scan: each new flow evicts one) so ends with up to four
-/// times 8/7 buckets a flow.
-pub(crate) const BYTES_BESIDE_EACH: usize =
-    core::mem::size_of::<Links>() + 4 + (core::mem::size_of::<Entry>() + 1) * 4 * 8 / 7 + 1;
+/// share of the index at its largest (words a power of two long, at most half full: just after
+/// it doubled, four a flow).
+pub(crate) const BYTES_BESIDE_EACH: usize = core::mem::size_of::<Links>() + 4 + 4 * 8;
 
 /// A flow's place on its list.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Links {
     pub(crate) prev: u32,
     pub(crate) next: u32,
+    /// The flow's hash, where the index files it: read at the head of a list to fetch the
+    /// next victim's entry ahead of its removal.
+    hash: u32,
     pub(crate) list: u8,
     pub(crate) live: bool,
 }
 
 impl Links {
-    pub(crate) const fn new(list: u8) -> Links {
+    const fn new(list: u8, hash: u32) -> Links {
         Links {
             prev: NIL,
             next: NIL,
+            hash,
             list,
             live: true,
         }
@@ -82,7 +65,7 @@ struct List {
 #[derive(Debug)]
 pub(crate) struct Table<T> {
     hasher: ahash::RandomState,
-    index: HashTable<Entry>,
+    index: Index,
     slots: Vec<T>,
     /// By slot, beside the slab rather than in it: moving a flow to its list's tail rewrites
     /// its neighbours' links, which then lie in a small array of their own instead of in the
@@ -100,7 +83,7 @@ impl<T: Linked> Table<T> {
     pub(crate) fn new(max_flows: usize) -> Table<T> {
         Table {
             hasher: ahash::RandomState::new(),
-            index: HashTable::new(),
+            index: Index::default(),
             slots: Vec::new(),
             links: Vec::new(),
             free: Vec::new(),
@@ -113,21 +96,35 @@ impl<T: Linked> Table<T> {
         }
     }
 
-    /// The hash of `key` the index files it under (two copies of 32 bits: see [`spread`]).
+    /// The hash of `key` the index files it under.
     #[inline]
-    pub(crate) fn hash(&self, key: &FlowKey) -> u64 {
+    pub(crate) fn hash(&self, key: &FlowKey) -> u32 {
         let full = self.hasher.hash_one(key);
-        spread((full ^ full >> 32) as u32)
+        (full ^ full >> 32) as u32
     }
 
     #[inline]
-    pub(crate) fn find(&self, hash: u64, key: &FlowKey) -> Option<u32> {
+    pub(crate) fn find(&self, hash: u32, key: &FlowKey) -> Option<u32> {
         let slots = &self.slots;
         self.index
-            .find(hash, |e| {
-                e.hash == hash as u32 && slots[e.slot as usize].key() == key
-            })
-            .map(|e| e.slot)
+            .find(hash, |slot| slots[slot as usize].key() == key)
+    }
+
+    /// Starts loading the index's entries for `hash` (see [`hint`]).
+    #[inline]
+    pub(crate) fn prefetch_entry(&self, hash: u32) {
+        self.index.prefetch(hash);
+    }
+
+    /// Starts loading the flow in `slot` and its index entry (see [`hint`]).
+    #[inline]
+    pub(crate) fn prefetch(&self, slot: u32) {
+        if let (Some(value), Some(links)) =
+            (self.slots.get(slot as usize), self.links.get(slot as usize))
+        {
+            hint::prefetch(value);
+            self.index.prefetch(links.hash);
+        }
     }
 
     pub(crate) fn is_full(&self) -> bool {
@@ -143,7 +140,7 @@ impl<T: Linked> Table<T> {
         self.slots.capacity() * core::mem::size_of::<T>()
             + self.links.capacity() * core::mem::size_of::<Links>()
             + self.free.capacity() * 4
-            + self.index.allocation_size()
+            + self.index.memory()
     }
 
     /// Stores `value` (the caller made room) at the tail of `list`.
@@ -152,7 +149,7 @@ impl<T: Linked> Table<T> {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = value;
-                self.links[slot as usize] = Links::new(list);
+                self.links[slot as usize] = Links::new(list, hash);
                 slot
             }
             None => {
@@ -164,16 +161,11 @@ impl<T: Linked> Table<T> {
                     self.links.reserve_exact(more);
                 }
                 self.slots.push(value);
-                self.links.push(Links::new(list));
+                self.links.push(Links::new(list, hash));
                 (self.slots.len() - 1) as u32
             }
         };
-        let entry = Entry {
-            slot,
-            hash: hash as u32,
-        };
-        debug_assert_eq!(hash, spread(hash as u32), "a hash from Table::hash");
-        self.index.insert_unique(hash, entry, |e| spread(e.hash));
+        self.index.insert(hash, slot);
         self.live += 1;
         self.push_back(slot, list);
         slot
@@ -182,10 +174,8 @@ impl<T: Linked> Table<T> {
     /// Removes the flow in `slot` from the index and its list; the value stays readable until
     /// the slot is reused.
     pub(crate) fn remove(&mut self, slot: u32) {
-        let hash = self.slots[slot as usize].hash();
-        if let Ok(entry) = self.index.find_entry(hash, |e| e.slot == slot) {
-            entry.remove();
-        }
+        let hash = self.links[slot as usize].hash;
+        self.index.remove(hash, slot);
         self.unlink(slot);
         self.links[slot as usize].live = false;
         self.free.push(slot);

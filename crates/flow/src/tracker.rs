@@ -34,6 +34,9 @@ const REMEMBERED_EVICTIONS: usize = 1 << 14;
 /// cache.
 const HELD_AHEAD: usize = 4;
 
+/// [`Tracker::prefetch`] works from this many flows in the table on.
+const PREFETCH_FROM_FLOWS: usize = 16 * 1024;
+
 /// Idle flows are looked for at most this often (capture time).
 const SWEEP_EVERY_NS: u64 = 100_000_000;
 
@@ -160,7 +163,7 @@ struct Flow {
     staging: Staging,
     pending_head: u64,
     pending_tail: u64,
-    hash: u64,
+    hash: u32,
     span: u32,
     first_ns: u64,
     first_index: u64,
@@ -194,7 +197,7 @@ impl Linked for Flow {
     fn key(&self) -> &FlowKey {
         &self.key
     }
-    fn hash(&self) -> u64 {
+    fn hash(&self) -> u32 {
         self.hash
     }
 }
@@ -394,6 +397,8 @@ pub struct Tracker<'t> {
     /// The site inventory, when one is set.
     site: Option<Site>,
     stats: Stats,
+    /// The slot of each list's head whose flow was last fetched into the cache.
+    prefetched: [u32; LISTS],
 }
 
 impl Tracker<'static> {
@@ -437,6 +442,7 @@ impl<'t> Tracker<'t> {
             hosts: Hosts::new(config.max_hosts),
             stream_bytes: 0,
             site: None,
+            prefetched: [u32::MAX; LISTS],
             stats: Stats {
                 max_flows: max_flows.max(1),
                 ..Stats::default()
@@ -483,6 +489,42 @@ impl<'t> Tracker<'t> {
                 + self.held.capacity() * core::mem::size_of::<Held>()
                 + self.evicted_keys.capacity() * 8,
             ..self.stats
+        }
+    }
+
+    /// Starts loading into the cache the flow-table entry a later [`Tracker::push`] of
+    /// `classification` will look up first: for a caller that holds its next packets (a batch)
+    /// and calls it a few packets ahead of pushing each. A hint, with no effect on what the
+    /// tracker does; it does nothing while the table is small enough to stay in the cache
+    /// (fewer than 16,384 flows), where it would cost more than it saves.
+    ///
+    /// ```
+    /// use swyx_classify::classify;
+    /// use swyx_flow::{FlowRecord, PacketVerdict, Sink, Tracker};
+    /// struct Count(usize);
+    /// impl Sink for Count {
+    ///     fn packet(&mut self, _: &PacketVerdict) { self.0 += 1 }
+    ///     fn flow(&mut self, _: &FlowRecord) {}
+    /// }
+    /// # let frames: Vec<Vec<u8>> = Vec::new();
+    /// let mut tracker = Tracker::swyxware_2013();
+    /// let (mut sink, ahead) = (Count(0), 8);
+    /// let classified: Vec<_> = frames.iter().map(|f| classify(f)).collect();
+    /// for (i, classification) in classified.iter().enumerate() {
+    ///     if let Some(later) = classified.get(i + ahead) {
+    ///         tracker.prefetch(later);
+    ///     }
+    ///     tracker.push(i as u64, i as u64 * 1000, 60, classification, &mut sink);
+    /// }
+    /// tracker.finish(&mut sink);
+    /// ```
+    #[inline]
+    pub fn prefetch(&self, classification: &Classification<'_>) {
+        if self.table.len() < PREFETCH_FROM_FLOWS {
+            return;
+        }
+        if let Some((key, _)) = classification.packet.as_ref().and_then(FlowKey::of) {
+            self.table.prefetch_entry(self.table.hash(&key));
         }
     }
 
@@ -1319,7 +1361,7 @@ impl<'t> Tracker<'t> {
     fn start_flow(
         &mut self,
         key: FlowKey,
-        hash: u64,
+        hash: u32,
         from_lo: bool,
         packet: &Packet<'_>,
         index: u64,
@@ -1447,12 +1489,17 @@ impl<'t> Tracker<'t> {
     }
 
     /// Fetches into the cache the flows seen longest ago, which the next evictions and idle
-    /// ends read whole (see [`hint`]).
+    /// ends read whole, and their index entries, which they remove (see [`hint`]).
     #[inline]
-    fn prefetch_oldest(&self) {
+    fn prefetch_oldest(&mut self) {
         for list in 0..LISTS as u8 {
             if let Some(next) = self.table.oldest(list) {
-                hint::prefetch(self.table.get(next));
+                // Once per flow: most ends leave the other lists' heads where they were.
+                let fetched = &mut self.prefetched[usize::from(list)];
+                if *fetched != next {
+                    *fetched = next;
+                    self.table.prefetch(next);
+                }
             }
         }
     }
