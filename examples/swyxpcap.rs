@@ -1245,9 +1245,15 @@ impl Batch {
             }),
             outcome: result.outcome,
         };
+        // With a table too large for the cache, the entry of a packet a few ahead is fetched
+        // while this one is tracked (asked once a batch: the table grows slowly).
+        let ahead = if tracker.fetches_ahead() {
+            TRACK_AHEAD
+        } else {
+            usize::MAX
+        };
         for (i, (record, result)) in self.records.records().zip(&self.results).enumerate() {
-            // The flow table's entry of a packet a few ahead, fetched while this one is tracked.
-            if let Some(later) = self.results.get(i + TRACK_AHEAD) {
+            if let Some(later) = self.results.get(i.saturating_add(ahead)) {
                 tracker.prefetch(&classification_of(later));
             }
             let classification = classification_of(result);

@@ -520,12 +520,20 @@ impl<'t> Tracker<'t> {
     /// ```
     #[inline]
     pub fn prefetch(&self, classification: &Classification<'_>) {
-        if self.table.len() < PREFETCH_FROM_FLOWS {
+        if !self.fetches_ahead() {
             return;
         }
         if let Some((key, _)) = classification.packet.as_ref().and_then(FlowKey::of) {
             self.table.prefetch_entry(self.table.hash(&key));
         }
+    }
+
+    /// Whether [`Tracker::prefetch`] does anything now (the table holds 16,384 flows or more):
+    /// a caller that has work to do to build the classifications it would hand it can ask
+    /// first, once a batch.
+    #[inline]
+    pub fn fetches_ahead(&self) -> bool {
+        self.table.len() >= PREFETCH_FROM_FLOWS
     }
 
     /// Takes the next packet of the capture: `index` is the caller's number for it,
