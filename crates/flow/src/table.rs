@@ -23,7 +23,6 @@ pub(crate) const CLOSING_LIST: u8 = 2;
 /// What the table needs of a stored value.
 pub(crate) trait Linked {
     fn key(&self) -> &FlowKey;
-    fn hash(&self) -> u32;
 }
 
 /// Bytes the table holds per flow beside the value: its links, its free-list entry, and its
@@ -143,9 +142,9 @@ impl<T: Linked> Table<T> {
             + self.index.memory()
     }
 
-    /// Stores `value` (the caller made room) at the tail of `list`.
-    pub(crate) fn insert(&mut self, value: T, list: u8) -> u32 {
-        let hash = value.hash();
+    /// Stores `value`, whose key's hash is `hash` ([`Table::hash`]; the caller made room), at
+    /// the tail of `list`.
+    pub(crate) fn insert(&mut self, value: T, hash: u32, list: u8) -> u32 {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = value;

@@ -163,7 +163,6 @@ struct Flow {
     staging: Staging,
     pending_head: u64,
     pending_tail: u64,
-    hash: u32,
     span: u32,
     first_ns: u64,
     first_index: u64,
@@ -196,9 +195,6 @@ struct Signal {
 impl Linked for Flow {
     fn key(&self) -> &FlowKey {
         &self.key
-    }
-    fn hash(&self) -> u32 {
-        self.hash
     }
 }
 
@@ -1421,7 +1417,6 @@ impl<'t> Tracker<'t> {
         self.table.insert(
             Flow {
                 key,
-                hash,
                 id,
                 span: 0,
                 first_ns: time_ns,
@@ -1451,6 +1446,7 @@ impl<'t> Tracker<'t> {
                 site,
                 picks,
             },
+            hash,
             list,
         )
     }
