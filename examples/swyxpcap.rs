@@ -1247,13 +1247,9 @@ impl Batch {
         };
         // With a table too large for the cache, the entry of a packet a few ahead is fetched
         // while this one is tracked (asked once a batch: the table grows slowly).
-        let ahead = if tracker.fetches_ahead() {
-            TRACK_AHEAD
-        } else {
-            usize::MAX
-        };
+        let ahead = tracker.fetches_ahead().then_some(TRACK_AHEAD);
         for (i, (record, result)) in self.records.records().zip(&self.results).enumerate() {
-            if let Some(later) = self.results.get(i.saturating_add(ahead)) {
+            if let Some(later) = ahead.and_then(|ahead| self.results.get(i + ahead)) {
                 tracker.prefetch(&classification_of(later));
             }
             let classification = classification_of(result);

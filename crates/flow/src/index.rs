@@ -54,7 +54,7 @@ impl Index {
             if entry == EMPTY {
                 return None;
             }
-            if (entry >> 32) as u32 == hash && eq(slot_of(entry)) {
+            if hash_of(entry) == hash && eq(slot_of(entry)) {
                 return Some(slot_of(entry));
             }
             at = (at + 1) & mask;
@@ -73,7 +73,7 @@ impl Index {
 
     fn place(&mut self, entry: u64) {
         let mask = self.mask();
-        let mut at = self.home((entry >> 32) as u32);
+        let mut at = self.home(hash_of(entry));
         while self.buckets[at] != EMPTY {
             at = (at + 1) & mask;
         }
@@ -115,7 +115,7 @@ impl Index {
             if entry == EMPTY {
                 break;
             }
-            let home = self.home((entry >> 32) as u32);
+            let home = self.home(hash_of(entry));
             if (at.wrapping_sub(home) & mask) >= (at.wrapping_sub(hole) & mask) {
                 self.buckets[hole] = entry;
                 hole = at;
@@ -148,6 +148,11 @@ impl Index {
 #[inline]
 const fn entry(hash: u32, slot: u32) -> u64 {
     (hash as u64) << 32 | (slot as u64 + 1)
+}
+
+#[inline]
+const fn hash_of(entry: u64) -> u32 {
+    (entry >> 32) as u32
 }
 
 #[inline]
